@@ -1,0 +1,137 @@
+#include "tape.hpp"
+
+#include <atomic>
+#include <string>
+
+namespace tg {
+
+namespace {
+std::atomic<std::uint64_t> next_gen{1};
+thread_local bool grad_on = true;
+
+template <class T>
+struct TapeStack {
+    detail::Tape<T> base;
+    std::vector<detail::Tape<T>*> stack{&base};
+};
+template <class T>
+TapeStack<T>& tapes() {
+    thread_local TapeStack<T> s;
+    return s;
+}
+}  // namespace
+
+bool grad_enabled() { return grad_on; }
+NoGrad::NoGrad() : prev_(grad_on) { grad_on = false; }
+NoGrad::~NoGrad() { grad_on = prev_; }
+EnableGrad::EnableGrad() : prev_(grad_on) { grad_on = true; }
+EnableGrad::~EnableGrad() { grad_on = prev_; }
+
+namespace detail {
+
+template <class T>
+Tape<T>::Tape() : gen(next_gen.fetch_add(1, std::memory_order_relaxed)) {}
+
+template <class T>
+void Tape<T>::release() {
+    nodes.clear();
+    leaves.clear();
+    n_slots = 0;
+    gen = next_gen.fetch_add(1, std::memory_order_relaxed);
+}
+
+template <class T>
+Tape<T>& active_tape() {
+    return *tapes<T>().stack.back();
+}
+
+template <class T>
+Tape<T>* find_tape(std::uint64_t gen) {
+    auto& st = tapes<T>().stack;
+    for (auto it = st.rbegin(); it != st.rend(); ++it)
+        if ((*it)->gen == gen) return *it;
+    return nullptr;
+}
+
+template <class T>
+void push_tape(Tape<T>* t) {
+    tapes<T>().stack.push_back(t);
+}
+
+template <class T>
+void pop_tape() {
+    tapes<T>().stack.pop_back();
+}
+
+namespace {
+[[noreturn]] void released_error(const char* op, int i) {
+    throw AutogradError(std::string(op) + ": input " + std::to_string(i) +
+                        " belongs to a graph that was released by backward (or recorded on another thread); "
+                        "use detach() to reuse its value as a constant, or BackwardOptions{.keep_graph = true}");
+}
+}  // namespace
+
+template <class T>
+Var<T> record(VjpFn<T> vjp, const char* name, const Attrs& attrs, Tensor<T>&& y, const Var<T>* const* inputs,
+              int n_in) {
+    Tape<T>& tape = active_tape<T>();
+    Node<T> node;
+    node.vjp = vjp;
+    node.name = name;
+    node.n_in = n_in;
+    node.attrs = attrs;
+    for (int i = 0; i < n_in; ++i) {
+        const auto& in = inputs[i]->node();
+        node.in[i] = in;
+        if (!in->requires_grad) continue;
+        if (in->gen == tape.gen) {
+            node.needs |= 1u << i;
+        } else if (find_tape<T>(in->gen) != nullptr) {
+            // Lives on an outer tape: a constant here (NOTE [nesting]).
+        } else if (in->is_leaf) {
+            in->gen = tape.gen;
+            in->slot = tape.n_slots++;
+            tape.leaves.push_back(in);
+            node.needs |= 1u << i;
+        } else {
+            released_error(name, i);
+        }
+    }
+    auto out = std::make_shared<VarNode<T>>();
+    out->value = std::move(y);
+    if (node.needs == 0) return Var<T>(std::move(out));
+    out->requires_grad = true;
+    out->is_leaf = false;
+    out->gen = tape.gen;
+    out->slot = tape.n_slots++;
+    node.out = out;
+    tape.nodes.push_back(std::move(node));
+    return Var<T>(std::move(out));
+}
+
+}  // namespace detail
+
+template <class T>
+std::size_t tape_size() {
+    return detail::active_tape<T>().nodes.size();
+}
+
+template <class T>
+void clear_tape() {
+    detail::active_tape<T>().release();
+}
+
+#define TG_INSTANTIATE(T)                                                                                   \
+    template struct detail::Tape<T>;                                                                        \
+    template detail::Tape<T>& detail::active_tape<T>();                                                     \
+    template detail::Tape<T>* detail::find_tape<T>(std::uint64_t);                                          \
+    template void detail::push_tape<T>(detail::Tape<T>*);                                                   \
+    template void detail::pop_tape<T>();                                                                    \
+    template Var<T> detail::record<T>(detail::VjpFn<T>, const char*, const Attrs&, Tensor<T>&&,            \
+                                      const Var<T>* const*, int);                                           \
+    template std::size_t tape_size<T>();                                                                    \
+    template void clear_tape<T>();
+TG_INSTANTIATE(float)
+TG_INSTANTIATE(double)
+
+}  // namespace tg

@@ -1,0 +1,7 @@
+#pragma once
+// Every op definition (internal: included by the .cpp files that instantiate and register them).
+#include "elementwise_binary.hpp"
+#include "elementwise_unary.hpp"
+#include "matmul.hpp"
+#include "reduce.hpp"
+#include "shape_ops.hpp"

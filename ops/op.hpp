@@ -1,0 +1,70 @@
+#pragma once
+// What an op declaration is made of: the arguments its VJP and JVP rules receive, its sample
+// inputs, and apply<Op>, the one door through which public functions reach a registered op.
+#include <array>
+#include <string>
+#include <vector>
+
+#include "../autodiff/tape.hpp"
+#include "functions.hpp"
+#include "op_list.hpp"
+
+namespace tg {
+
+/// Where sample values are drawn from, so every op is checked where it is differentiable.
+enum class Domain {
+    any,          ///< uniform in (-2, 2)
+    positive,     ///< uniform in (0.5, 2)
+    nonzero,      ///< |x| in (0.2, 2), either sign: away from kinks at 0
+    open_unit,    ///< uniform in (-0.9, 0.9)
+    distinct,     ///< well separated values (no ties for max)
+};
+
+struct SampleInput {
+    Shape shape;
+    Domain domain = Domain::any;
+    bool transposed = false;  ///< pass a transposed (non-contiguous) view of the last two axes
+};
+
+struct Sample {
+    std::vector<SampleInput> inputs;
+    Attrs attrs{};
+    std::string label;  ///< what the sample exercises
+};
+using Samples = std::vector<Sample>;
+
+namespace detail {
+
+// The one place where cotangents are reduced back to their input's shape (unbroadcast): rules
+// return cotangents of the broadcast shape and never sum them down themselves.
+template <class T>
+void unbroadcast(const VjpArgs<T>& a, Cotangents<T>& c) {
+    for (int i = 0; i < detail::max_inputs; ++i)
+        if (a.need(i) && c[i].defined() && !(c[i].shape() == a.x[i].shape())) c[i] = sum_to(c[i], a.x[i].shape());
+}
+
+template <class Op, class T>
+void vjp_thunk(const VjpArgs<T>& a, Cotangents<T>& c) {
+    Op::vjp(a, c);
+    unbroadcast(a, c);
+}
+
+template <class Op, class T, class... V>
+Var<T> apply_unchecked(VjpFn<T> vjp, const Attrs& attrs, const V&... x) {
+    Tensor<T> y = Op::forward(attrs, x.value()...);
+    if (!grad_enabled() || !(x.requires_grad() || ...)) return Var<T>(std::move(y));
+    const Var<T>* in[] = {&x...};
+    return record<T>(vjp, Op::name, attrs, std::move(y), in, static_cast<int>(sizeof...(V)));
+}
+
+}  // namespace detail
+
+/// Runs a registered op on Vars: forward now, VJP recorded on the tape when needed.
+template <class Op, class T, class... V>
+Var<T> apply(const Attrs& attrs, const V&... x) {
+    static_assert(is_registered_v<Op>, "add the op to the registry (ops/op_list.hpp)");
+    static_assert(sizeof...(V) == Op::arity, "wrong number of inputs for this op");
+    return detail::apply_unchecked<Op, T>(&detail::vjp_thunk<Op, T>, attrs, x...);
+}
+
+}  // namespace tg

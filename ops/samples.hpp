@@ -1,0 +1,38 @@
+#pragma once
+// Shorthands for declaring sample inputs in op files.
+#include "op.hpp"
+
+namespace tg::ops {
+
+inline Sample sample(std::vector<SampleInput> in, std::string label = {}, Attrs attrs = {}) {
+    return Sample{std::move(in), attrs, std::move(label)};
+}
+
+/// The standard shapes for an elementwise unary op: scalar, size-1, odd 2-D, 3-D, a transposed
+/// view, and an empty tensor.
+inline Samples unary_samples(Domain d) {
+    return {sample({{{}, d}}, "scalar"),          sample({{{1}, d}}, "size-1"),
+            sample({{{3, 5}, d}}, "odd 2-D"),     sample({{{2, 3, 4}, d}}, "3-D"),
+            sample({{{4, 3}, d, true}}, "transposed view"), sample({{{0, 3}, d}}, "empty")};
+}
+
+/// The standard shape pairs for a broadcasting binary op.
+inline Samples binary_samples(Domain da, Domain db) {
+    return {sample({{{3, 4}, da}, {{3, 4}, db}}, "same shape"),
+            sample({{{}, da}, {{}, db}}, "scalars"),
+            sample({{{3, 4}, da}, {{4}, db}}, "row broadcast"),
+            sample({{{3, 1}, da}, {{1, 5}, db}}, "outer broadcast"),
+            sample({{{}, da}, {{2, 3}, db}}, "scalar and matrix"),
+            sample({{{2, 1, 3}, da}, {{4, 1}, db}}, "3-D broadcast"),
+            sample({{{4, 3}, da, true}, {{3}, db}}, "transposed view"),
+            sample({{{0, 3}, da}, {{3}, db}}, "empty")};
+}
+
+inline Attrs axes_attrs(Shape axes, bool keepdims) {
+    Attrs a;
+    a.axes = axes;
+    a.keepdims = keepdims;
+    return a;
+}
+
+}  // namespace tg::ops

@@ -1,0 +1,127 @@
+#pragma once
+// Elementwise kernels: f is a generic lambda over xtensor expressions, so a whole formula
+// (sigmoid, a fused backward rule) runs as one xsimd loop with no temporaries.
+//
+// Three paths, fastest first:
+//  1. flat: every input is contiguous with the output's element order (or a single value that
+//     broadcasts everywhere): 1-D adaptors, chunked over TBB above the threshold.
+//  2. rows: otherwise, the output is walked row by row (last axis); each input row is either
+//     contiguous or a value repeated along the row (broadcast), copied into a small buffer.
+//  3. inputs whose last axis is strided (transposed views) are made contiguous first.
+#include <array>
+#include <vector>
+
+#include <xtensor/xadapt.hpp>
+#include <xtensor/xarray.hpp>
+#include <xtensor/xmath.hpp>
+#include <xtensor/xnoalias.hpp>
+#include <xtensor/xscalar.hpp>
+
+#include "../tensor.hpp"
+#include "parallel.hpp"
+
+namespace tg::detail {
+
+template <class T>
+inline auto adapt1(T* p, std::int64_t n) {
+    return xt::adapt(p, static_cast<std::size_t>(n), xt::no_ownership(),
+                     std::array<std::size_t, 1>{static_cast<std::size_t>(n)});
+}
+
+// Runs f over a chunk [b, e) of flat inputs; `scalar[i]` marks single-value inputs.
+template <class T, class F, std::size_t K, std::size_t I = 0, class... Args>
+void flat_chunk(F& f, T* out, const std::array<const T*, K>& in, const std::array<bool, K>& scalar,
+                std::int64_t b, std::int64_t e, const Args&... args) {
+    if constexpr (I == K) {
+        auto o = adapt1(out + b, e - b);
+        xt::noalias(o) = f(args...);
+    } else {
+        if (scalar[I]) {
+            flat_chunk<T, F, K, I + 1>(f, out, in, scalar, b, e, args..., xt::xscalar<T>(in[I][0]));
+        } else {
+            flat_chunk<T, F, K, I + 1>(f, out, in, scalar, b, e, args..., adapt1(in[I] + b, e - b));
+        }
+    }
+}
+
+template <class T, class F, std::size_t K, std::size_t... I>
+void rows_call(F& f, T* out, std::int64_t len, const std::array<const T*, K>& rows,
+               std::index_sequence<I...>) {
+    auto o = adapt1(out, len);
+    xt::noalias(o) = f(adapt1(const_cast<T*>(rows[I]), len)...);
+}
+
+/// out = f(inputs...) with NumPy broadcasting; `op` names the caller in errors.
+template <class T, class F, class... In>
+Tensor<T> map(const char* op, F f, const In&... inputs) {
+    constexpr std::size_t K = sizeof...(In);
+    std::array<Tensor<T>, K> in{inputs...};
+    Shape shape = in[0].shape();
+    for (std::size_t i = 1; i < K; ++i) shape = broadcast_shapes(shape, in[i].shape(), op);
+    Tensor<T> out = Tensor<T>::empty(shape);
+    const std::int64_t n = out.numel();
+    if (n == 0) return out;
+
+    std::array<const T*, K> ptr{};
+    std::array<bool, K> scalar{};
+    bool flat = true;
+    for (std::size_t i = 0; i < K; ++i) {
+        scalar[i] = in[i].numel() == 1 && n != 1;
+        if (!scalar[i] && !(in[i].is_contiguous() && in[i].numel() == n)) flat = false;
+        ptr[i] = in[i].data();
+    }
+    if (flat) {
+        T* o = out.data();
+        parallel_chunks(n, [&](std::int64_t b, std::int64_t e) { flat_chunk<T>(f, o, ptr, scalar, b, e); });
+        return out;
+    }
+
+    // Row path: strides of each input in the output's rank (0 on broadcast axes).
+    const int r = shape.size();
+    const std::int64_t len = shape[r - 1];
+    std::array<Strides, K> st;
+    for (std::size_t i = 0; i < K; ++i) {
+        if (in[i].dim() > 0 && in[i].strides()[in[i].dim() - 1] != 1 && in[i].shape()[in[i].dim() - 1] != 1)
+            in[i] = in[i].contiguous();
+        ptr[i] = in[i].data();
+        st[i] = Shape::filled(r, 0);
+        const int off = r - in[i].dim();
+        for (int d = 0; d < in[i].dim(); ++d)
+            st[i][d + off] = in[i].shape()[d] == 1 ? 0 : in[i].strides()[d];
+    }
+    const std::int64_t n_rows = n / len;
+    auto run_rows = [&](std::int64_t rb, std::int64_t re) {
+        std::array<std::vector<T>, K> buf;
+        std::array<const T*, K> rows{};
+        Shape idx = Shape::filled(r, 0);
+        // index of row rb
+        std::int64_t rem = rb;
+        for (int d = r - 2; d >= 0; --d) {
+            idx[d] = rem % shape[d];
+            rem /= shape[d];
+        }
+        for (std::int64_t row = rb; row < re; ++row) {
+            for (std::size_t i = 0; i < K; ++i) {
+                const T* p = ptr[i];
+                for (int d = 0; d < r - 1; ++d) p += idx[d] * st[i][d];
+                if (st[i][r - 1] == 0 && len > 1) {
+                    buf[i].assign(static_cast<std::size_t>(len), *p);
+                    rows[i] = buf[i].data();
+                } else {
+                    rows[i] = p;
+                }
+            }
+            rows_call<T>(f, out.data() + row * len, len, rows, std::make_index_sequence<K>{});
+            for (int d = r - 2; d >= 0; --d) {
+                if (++idx[d] < shape[d]) break;
+                idx[d] = 0;
+            }
+        }
+    };
+    const std::int64_t min_rows = std::max<std::int64_t>(1, parallel_grain / std::max<std::int64_t>(len, 1));
+    parallel_chunks(n_rows, run_rows, std::max<std::int64_t>(2, parallel_threshold / std::max<std::int64_t>(len, 1)),
+                    min_rows);
+    return out;
+}
+
+}  // namespace tg::detail

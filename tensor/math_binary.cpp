@@ -1,0 +1,53 @@
+// Binary elementwise kernels with NumPy broadcasting (detail::map).
+#include "detail/elementwise.hpp"
+#include "math.hpp"
+
+namespace tg {
+
+namespace {
+template <class A, class B>
+using common_t = std::common_type_t<xt::get_value_type_t<A>, xt::get_value_type_t<B>>;
+
+struct K {
+    static auto add(const auto& a, const auto& b) { return a + b; }
+    static auto sub(const auto& a, const auto& b) { return a - b; }
+    static auto mul(const auto& a, const auto& b) { return a * b; }
+    static auto div(const auto& a, const auto& b) { return a / b; }
+    static auto pow(const auto& a, const auto& b) { return xt::pow(a, b); }
+    static auto maximum(const auto& a, const auto& b) { return xt::maximum(a, b); }
+    static auto minimum(const auto& a, const auto& b) { return xt::minimum(a, b); }
+    template <class A, class B> static auto greater(const A& a, const B& b) {
+        return xt::where(a > b, common_t<A, B>(1), common_t<A, B>(0));
+    }
+    template <class A, class B> static auto less(const A& a, const B& b) {
+        return xt::where(a < b, common_t<A, B>(1), common_t<A, B>(0));
+    }
+    template <class A, class B> static auto equal(const A& a, const B& b) {
+        return xt::where(xt::equal(a, b), common_t<A, B>(1), common_t<A, B>(0));
+    }
+    template <class A, class B> static auto greater_equal(const A& a, const B& b) {
+        return xt::where(a >= b, common_t<A, B>(1), common_t<A, B>(0));
+    }
+};
+}  // namespace
+
+#define TG_DEFINE_BINARY(name)                                                                   \
+    template <class T>                                                                           \
+    Tensor<T> name(const Tensor<T>& a, const Tensor<T>& b) {                                     \
+        return detail::map<T>(#name, [](const auto& x, const auto& y) { return K::name(x, y); }, a, b); \
+    }                                                                                            \
+    template Tensor<float> name<float>(const Tensor<float>&, const Tensor<float>&);              \
+    template Tensor<double> name<double>(const Tensor<double>&, const Tensor<double>&);
+TG_BINARY_FUNCTIONS(TG_DEFINE_BINARY)
+#undef TG_DEFINE_BINARY
+
+template <class T>
+Tensor<T> where(const Tensor<T>& cond, const Tensor<T>& a, const Tensor<T>& b) {
+    return detail::map<T>(
+        "where", [](const auto& c, const auto& x, const auto& y) { return xt::where(xt::not_equal(c, 0), x, y); },
+        cond, a, b);
+}
+template Tensor<float> where<float>(const Tensor<float>&, const Tensor<float>&, const Tensor<float>&);
+template Tensor<double> where<double>(const Tensor<double>&, const Tensor<double>&, const Tensor<double>&);
+
+}  // namespace tg

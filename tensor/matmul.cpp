@@ -1,0 +1,123 @@
+// matmul on BLAS. Transposed views are passed to gemm with the transpose flag instead of being
+// copied; batch axes broadcast as in NumPy, one gemm per batch element.
+#include <cblas.h>
+
+#include <string>
+
+#include "math.hpp"
+
+namespace tg {
+
+namespace {
+
+struct Operand {
+    CBLAS_TRANSPOSE trans;
+    blasint ld;
+};
+
+// How gemm can read the last two axes of t, or nullopt-like {.ld = 0} if it needs a copy.
+template <class T>
+Operand gemm_layout(const Tensor<T>& t) {
+    const int r = t.dim();
+    const index_t rows = t.shape()[r - 2], cols = t.shape()[r - 1];
+    const index_t s0 = t.strides()[r - 2], s1 = t.strides()[r - 1];
+    if ((s1 == 1 || cols == 1) && s0 >= std::max<index_t>(cols, 1)) return {CblasNoTrans, static_cast<blasint>(s0)};
+    if ((s0 == 1 || rows == 1) && s1 >= std::max<index_t>(rows, 1)) return {CblasTrans, static_cast<blasint>(s1)};
+    return {CblasNoTrans, 0};
+}
+
+template <class T>
+void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, index_t m, index_t n, index_t k, const T* a, blasint lda,
+          const T* b, blasint ldb, T* c, blasint ldc) {
+    if constexpr (std::is_same_v<T, float>)
+        cblas_sgemm(CblasRowMajor, ta, tb, static_cast<blasint>(m), static_cast<blasint>(n), static_cast<blasint>(k),
+                    1.0f, a, lda, b, ldb, 0.0f, c, ldc);
+    else
+        cblas_dgemm(CblasRowMajor, ta, tb, static_cast<blasint>(m), static_cast<blasint>(n), static_cast<blasint>(k),
+                    1.0, a, lda, b, ldb, 0.0, c, ldc);
+}
+
+[[noreturn]] void inner_mismatch(const Shape& a, const Shape& b) {
+    throw ShapeError("matmul: inner dimensions differ: " + a.str() + " @ " + b.str());
+}
+
+}  // namespace
+
+template <class T>
+Tensor<T> matmul(const Tensor<T>& a_in, const Tensor<T>& b_in) {
+    if (a_in.dim() == 0 || b_in.dim() == 0)
+        throw ShapeError("matmul: operands must have at least 1 axis: " + a_in.shape().str() + " @ " +
+                         b_in.shape().str());
+    const bool a_vec = a_in.dim() == 1, b_vec = b_in.dim() == 1;
+    Tensor<T> a = a_vec ? a_in.reshape({1, a_in.shape()[0]}) : a_in;
+    Tensor<T> b = b_vec ? b_in.reshape({b_in.shape()[0], 1}) : b_in;
+    const index_t m = a.shape()[a.dim() - 2], k = a.shape()[a.dim() - 1];
+    const index_t k2 = b.shape()[b.dim() - 2], n = b.shape()[b.dim() - 1];
+    if (k != k2) inner_mismatch(a_in.shape(), b_in.shape());
+
+    Shape ab(std::span<const index_t>(a.shape().data(), static_cast<std::size_t>(a.dim() - 2)));
+    Shape bb(std::span<const index_t>(b.shape().data(), static_cast<std::size_t>(b.dim() - 2)));
+    Shape batch = broadcast_shapes(ab, bb, "matmul");
+    Shape out_shape = batch;
+    out_shape.push_back(m);
+    out_shape.push_back(n);
+    Tensor<T> out = Tensor<T>::empty(out_shape);
+
+    Operand la = gemm_layout(a), lb = gemm_layout(b);
+    if (la.ld == 0) a = a.clone(), la = gemm_layout(a);
+    if (lb.ld == 0) b = b.clone(), lb = gemm_layout(b);
+    const index_t nb = batch.numel();
+    if (m * n > 0) {
+        if (k == 0) {
+            out.fill(T(0));
+        } else {
+            // Broadcast batch axes through strides (0 on broadcast axes).
+            Shape full_a = batch, full_b = batch;
+            full_a.push_back(m), full_a.push_back(k), full_b.push_back(k), full_b.push_back(n);
+            const Tensor<T> av = a.broadcast_to(full_a), bv = b.broadcast_to(full_b);
+            const int br = batch.size();
+            Shape idx = Shape::filled(br, 0);
+            for (index_t i = 0; i < nb; ++i) {
+                index_t oa = 0, ob = 0;
+                for (int d = 0; d < br; ++d) oa += idx[d] * av.strides()[d], ob += idx[d] * bv.strides()[d];
+                gemm<T>(la.trans, lb.trans, m, n, k, av.data() + oa, la.ld, bv.data() + ob, lb.ld,
+                        out.data() + i * m * n, static_cast<blasint>(n));
+                for (int d = br - 1; d >= 0; --d) {
+                    if (++idx[d] < batch[d]) break;
+                    idx[d] = 0;
+                }
+            }
+        }
+    }
+    if (a_vec || b_vec) {
+        Shape s = batch;
+        if (!a_vec) s.push_back(m);
+        if (!b_vec) s.push_back(n);
+        return out.reshape(s);
+    }
+    return out;
+}
+
+template <class T>
+void matmul_into(const Tensor<T>& a, const Tensor<T>& b, Tensor<T>& out) {
+    if (a.dim() != 2 || b.dim() != 2 || a.shape()[1] != b.shape()[0])
+        inner_mismatch(a.shape(), b.shape());
+    const index_t m = a.shape()[0], k = a.shape()[1], n = b.shape()[1];
+    if (!(out.shape() == Shape{m, n}) || !out.is_contiguous())
+        throw ShapeError("matmul_into: output has shape " + out.shape().str() + ", expected contiguous " +
+                         Shape{m, n}.str());
+    Tensor<T> ac = a, bc = b;
+    Operand la = gemm_layout(ac), lb = gemm_layout(bc);
+    if (la.ld == 0) ac = a.clone(), la = gemm_layout(ac);
+    if (lb.ld == 0) bc = b.clone(), lb = gemm_layout(bc);
+    if (m * n == 0) return;
+    if (k == 0) return out.fill(T(0));
+    gemm<T>(la.trans, lb.trans, m, n, k, ac.data(), la.ld, bc.data(), lb.ld, out.data(), static_cast<blasint>(n));
+}
+
+template Tensor<float> matmul<float>(const Tensor<float>&, const Tensor<float>&);
+template Tensor<double> matmul<double>(const Tensor<double>&, const Tensor<double>&);
+template void matmul_into<float>(const Tensor<float>&, const Tensor<float>&, Tensor<float>&);
+template void matmul_into<double>(const Tensor<double>&, const Tensor<double>&, Tensor<double>&);
+
+}  // namespace tg

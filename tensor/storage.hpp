@@ -1,0 +1,48 @@
+#pragma once
+// Shared, 64-byte aligned storage with an intrusive atomic count: one allocation per buffer
+// (header and data together), no shared_ptr control block. Copying a Tensor copies this handle.
+#include <atomic>
+#include <cstddef>
+#include <utility>
+
+namespace tg::detail {
+
+struct BufferHeader {
+    std::atomic<long> refs{1};
+    std::size_t bytes = 0;
+};
+
+/// Allocates `bytes` (64-byte aligned) behind a header; returns the data pointer.
+void* buffer_allocate(std::size_t bytes);
+void buffer_free(void* data) noexcept;
+inline BufferHeader* header_of(void* data) {
+    return reinterpret_cast<BufferHeader*>(static_cast<char*>(data) - 64);
+}
+
+class Buffer {
+public:
+    Buffer() = default;
+    explicit Buffer(std::size_t bytes) : p_(buffer_allocate(bytes)) {}
+    Buffer(const Buffer& o) noexcept : p_(o.p_) {
+        if (p_) header_of(p_)->refs.fetch_add(1, std::memory_order_relaxed);
+    }
+    Buffer(Buffer&& o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
+    Buffer& operator=(Buffer o) noexcept {
+        std::swap(p_, o.p_);
+        return *this;
+    }
+    ~Buffer() { release(); }
+
+    void* data() const { return p_; }
+    std::size_t bytes() const { return p_ ? header_of(p_)->bytes : 0; }
+    long use_count() const { return p_ ? header_of(p_)->refs.load() : 0; }
+    explicit operator bool() const { return p_ != nullptr; }
+
+private:
+    void release() noexcept {
+        if (p_ && header_of(p_)->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) buffer_free(p_);
+    }
+    void* p_ = nullptr;
+};
+
+}  // namespace tg::detail

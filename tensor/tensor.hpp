@@ -1,0 +1,129 @@
+#pragma once
+// tg::Tensor<T>: an n-d array with shared storage (copies share data; clone() copies it).
+// Row-major; views (transpose, permute, slice, broadcast_to) share storage and carry strides.
+#include <cstdint>
+#include <initializer_list>
+#include <iosfwd>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "error.hpp"
+#include "shape.hpp"
+#include "storage.hpp"
+
+namespace tg {
+
+template <class T>
+concept Real = std::is_same_v<T, float> || std::is_same_v<T, double>;
+
+template <class T>
+class Tensor {
+    static_assert(Real<T>, "tg::Tensor<T> is instantiated for float and double");
+
+public:
+    using value_type = T;
+
+    /// An undefined tensor (no storage); defined() is false.
+    Tensor() = default;
+    /// A zero-filled tensor of the given shape.
+    explicit Tensor(const Shape& shape);
+    /// 1-D to 4-D tensors from nested braces: Tensor<double>{{1, 2}, {3, 4}}.
+    /// @throws ShapeError if the nested lists are ragged.
+    Tensor(std::initializer_list<T> v);
+    Tensor(std::initializer_list<std::initializer_list<T>> v);
+    Tensor(std::initializer_list<std::initializer_list<std::initializer_list<T>>> v);
+    Tensor(std::initializer_list<std::initializer_list<std::initializer_list<std::initializer_list<T>>>> v);
+
+    /// Copies `values` into a new tensor of `shape`. @throws ShapeError on a size mismatch.
+    static Tensor from_vector(const std::vector<T>& values, const Shape& shape);
+    static Tensor from_vector(const std::vector<T>& values);
+    /// A 0-d tensor holding `v`.
+    static Tensor scalar(T v);
+    /// Uninitialized contiguous storage of `shape` (for kernels that write every element).
+    static Tensor empty(const Shape& shape);
+    /// A view of `shape`/`strides` on `base`'s storage starting at element `offset` of base.data().
+    static Tensor view_of(const Tensor& base, const Shape& shape, const Strides& strides, index_t offset);
+
+    bool defined() const { return static_cast<bool>(buf_); }
+    const Shape& shape() const { return shape_; }
+    const Strides& strides() const { return strides_; }
+    int dim() const { return shape_.size(); }
+    index_t size(int axis) const;
+    index_t numel() const { return shape_.numel(); }
+    bool is_contiguous() const;
+    /// True when two tensors share the same buffer.
+    bool shares_storage(const Tensor& o) const { return buf_.data() == o.buf_.data(); }
+
+    T* data() { return data_; }
+    const T* data() const { return data_; }
+
+    /// The single value of a one-element tensor. @throws ShapeError otherwise.
+    T item() const;
+    /// Element access by multi-index (bounds-checked). @throws IndexError
+    T at(std::initializer_list<index_t> idx) const;
+    void set(std::initializer_list<index_t> idx, T v);
+    std::vector<T> to_vector() const;
+
+    // Views: share storage. @throws ShapeError/IndexError on bad axes or bounds.
+    Tensor permute(const Shape& perm) const;
+    Tensor transpose(int a = -2, int b = -1) const;
+    /// Elements start, start+step, ... < stop along `axis` (negative start/stop count from the end).
+    Tensor slice(int axis, index_t start, index_t stop, index_t step = 1) const;
+    Tensor broadcast_to(const Shape& shape) const;
+    /// A view when the layout allows it, else a contiguous copy. @throws ShapeError
+    Tensor reshape(const Shape& shape) const;
+
+    Tensor contiguous() const;  ///< self if already contiguous
+    Tensor clone() const;       ///< always a fresh contiguous copy
+    /// Converts to another element type (a copy).
+    template <class U>
+    Tensor<U> to() const;
+
+    /// Copies `src` (broadcast to this shape) into this tensor's elements.
+    void assign(const Tensor& src);
+    void fill(T v);
+
+    // In-place on this tensor's elements (used for gradient accumulation and optimizers).
+    Tensor& operator+=(const Tensor& o);
+    Tensor& operator-=(const Tensor& o);
+    Tensor& operator*=(T s);
+
+    std::string str(int max_per_axis = 6) const;
+
+private:
+    detail::Buffer buf_;
+    T* data_ = nullptr;
+    Shape shape_;
+    Strides strides_;
+    template <class U>
+    friend class Tensor;
+};
+
+template <class T>
+std::ostream& operator<<(std::ostream& os, const Tensor<T>& t);
+
+// Factories.
+template <class T = double>
+Tensor<T> zeros(const Shape& shape) { return Tensor<T>(shape); }
+template <class T = double>
+Tensor<T> ones(const Shape& shape);
+template <class T = double>
+Tensor<T> full(const Shape& shape, T value);
+/// start, start+step, ... < stop. @throws DomainError if step is 0.
+template <class T = double>
+Tensor<T> arange(T start, T stop, T step = T(1));
+/// `num` points from start to stop inclusive.
+template <class T = double>
+Tensor<T> linspace(T start, T stop, index_t num);
+template <class T = double>
+Tensor<T> eye(index_t n);
+
+/// True when the shapes match and every element is within atol + rtol * |b|.
+template <class T>
+bool allclose(const Tensor<T>& a, const Tensor<T>& b, double rtol = 1e-7, double atol = 0);
+
+extern template class Tensor<float>;
+extern template class Tensor<double>;
+
+}  // namespace tg
