@@ -1,0 +1,129 @@
+// check_op: every check the registry promises, for one op over all its samples.
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <sstream>
+
+#include "../tensor/math.hpp"
+#include "../tensor/random.hpp"
+#include "registry.hpp"
+
+namespace tg {
+
+namespace {
+
+std::uint64_t seed_of(const char* name, std::size_t sample) {
+    std::uint64_t h = 1469598103934665603ull;
+    for (const char* p = name; *p; ++p) h = (h ^ static_cast<unsigned char>(*p)) * 1099511628211ull;
+    return h + sample;
+}
+
+std::vector<Var<double>> as_vars(const std::vector<Tensor<double>>& xs) { return {xs.begin(), xs.end()}; }
+
+double max_rel(const Tensor<double>& a, const Tensor<double>& b, const Tensor<double>* slack = nullptr) {
+    const auto va = a.to_vector(), vb = b.to_vector();
+    const auto vs = slack ? slack->to_vector() : std::vector<double>(va.size(), 0.0);
+    double worst = 0;
+    for (std::size_t i = 0; i < va.size(); ++i) {
+        double e = std::max(0.0, std::abs(va[i] - vb[i]) - vs[i]) / std::max(1.0, std::abs(vb[i]));
+        if (std::isnan(e)) e = INFINITY;
+        worst = std::max(worst, e);
+    }
+    return worst;
+}
+
+// JVP against a Richardson central difference of the op along random tangents.
+void check_forward(const OpInfo& op, const Sample& s, const std::vector<Tensor<double>>& xs, Generator& g,
+                   SampleCheck& r, const OpCheckOptions& o) {
+    NoGrad guard;
+    std::vector<Tensor<double>> us;
+    double xmax = 1;
+    for (const auto& x : xs) {
+        us.push_back(normal<double>(x.shape(), 0.0, 1.0, g));
+        for (double v : x.to_vector()) xmax = std::max(xmax, std::abs(v));
+    }
+    const Var<double> dy = op.jvp(s.attrs, as_vars(xs), as_vars(us));
+    const Tensor<double> y = op.call(s.attrs, as_vars(xs), Mutation::none, 0).value();
+    const Tensor<double> jv = dy.defined() ? dy.value().broadcast_to(y.shape()) : Tensor<double>(y.shape());
+    auto at = [&](double t) {
+        std::vector<Tensor<double>> moved;
+        for (std::size_t i = 0; i < xs.size(); ++i) moved.push_back(add(xs[i], mul(us[i], Tensor<double>::scalar(t))));
+        return op.call(s.attrs, as_vars(moved), Mutation::none, 0).value();
+    };
+    const double h = std::cbrt(2.2e-16) * xmax;
+    const Tensor<double> d1 = div(sub(at(h), at(-h)), Tensor<double>::scalar(2 * h));
+    const Tensor<double> d2 = div(sub(at(h / 2), at(-h / 2)), Tensor<double>::scalar(h));
+    const Tensor<double> rich = div(sub(mul(d2, Tensor<double>::scalar(4.0)), d1), Tensor<double>::scalar(3.0));
+    const Tensor<double> slack = abs(sub(d1, d2));
+    r.forward_error = max_rel(jv, rich, &slack);
+    if (r.forward_error > o.forward_tol && r.problem.empty()) {
+        std::ostringstream os;
+        os << "jvp differs from finite differences by " << r.forward_error;
+        r.problem = os.str();
+    }
+
+    // <v, J u> from the JVP against <J^T v, u> from the VJP.
+    const Tensor<double> v = normal<double>(y.shape(), 0.0, 1.0, g);
+    double lhs = y.numel() ? sum_all(mul(v, jv)) : 0.0, rhs = 0;
+    {
+        EnableGrad on;
+        TapeScope<double> scope;
+        std::vector<Var<double>> leaves;
+        for (const auto& x : xs) leaves.emplace_back(x, true);
+        const Var<double> out = op.call(s.attrs, leaves, Mutation::none, 0);
+        if (out.requires_grad()) out.backward(v);
+        for (std::size_t i = 0; i < xs.size(); ++i)
+            if (leaves[i].has_grad()) rhs += sum_all(mul(leaves[i].grad(), us[i]));
+    }
+    r.consistency = std::abs(lhs - rhs) / std::max({1.0, std::abs(lhs), std::abs(rhs)});
+    if (r.consistency > o.consistency_tol && r.problem.empty()) {
+        std::ostringstream os;
+        os << "<v, J u> is " << lhs << " by jvp but " << rhs << " by vjp";
+        r.problem = os.str();
+    }
+}
+
+void check_f32(const OpInfo& op, const Sample& s, const std::vector<Tensor<double>>& xs, SampleCheck& r,
+               const OpCheckOptions& o) {
+    NoGrad guard;
+    std::vector<Var<float>> xf;
+    for (const auto& x : xs) xf.emplace_back(x.to<float>());
+    const Tensor<double> yd = op.call(s.attrs, as_vars(xs), Mutation::none, 0).value();
+    const Tensor<double> yf = op.call_f32(s.attrs, xf).value().to<double>();
+    r.f32_error = max_rel(yf, yd);
+    if (r.f32_error > o.f32_tol && r.problem.empty()) r.problem = "float32 forward differs from float64";
+}
+
+}  // namespace
+
+OpCheck check_op(const OpInfo& op, const OpCheckOptions& o) {
+    OpCheck out;
+    out.name = op.name;
+    const Samples samples = op.samples();
+    for (std::size_t si = 0; si < samples.size(); ++si) {
+        const Sample& s = samples[si];
+        SampleCheck r;
+        r.label = s.label;
+        const std::vector<Tensor<double>> xs = sample_inputs(s, seed_of(op.name, si));
+        GradcheckOptions go;
+        go.seed = seed_of(op.name, si) + 17;
+        r.reverse = gradcheck([&](const std::vector<Var<double>>& v) { return op.call(s.attrs, v, o.mutation, o.drop_input); },
+                              xs, go);
+        if (!r.reverse.ok) r.problem = "vjp differs from finite differences:\n" + r.reverse.str();
+        if (o.mutation == Mutation::none) {
+            Generator g(seed_of(op.name, si) + 29);
+            check_forward(op, s, xs, g, r, o);
+            check_f32(op, s, xs, r, o);
+        }
+        r.ok = r.problem.empty();
+        out.ok = out.ok && r.ok;
+        out.worst_reverse = std::max(out.worst_reverse, r.reverse.worst_error);
+        out.worst_forward = std::max(out.worst_forward, r.forward_error);
+        out.worst_consistency = std::max(out.worst_consistency, r.consistency);
+        out.worst_f32 = std::max(out.worst_f32, r.f32_error);
+        out.samples.push_back(std::move(r));
+    }
+    return out;
+}
+
+}  // namespace tg

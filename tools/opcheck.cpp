@@ -1,0 +1,46 @@
+// opcheck: runs every check of the op registry and prints one row per op.
+//   opcheck            all ops
+//   opcheck sin matmul only these, with a line per sample
+//   opcheck -v         a line per sample for every op
+// Last line: "N passed, M failed", counting ops. Exit status 1 if any op fails.
+#include <cstdio>
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "../ops/registry.hpp"
+
+int main(int argc, char** argv) {
+    std::vector<std::string> only;
+    bool verbose = false;
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "-v") == 0) verbose = true;
+        else only.emplace_back(argv[i]);
+    }
+    if (!only.empty()) verbose = true;
+    std::printf("%-16s %7s  %-9s %-9s %-9s %-9s  %s\n", "op", "samples", "reverse", "forward", "<u,Jv>", "f32", "status");
+    int passed = 0, failed = 0;
+    for (const auto& op : tg::op_registry()) {
+        if (!only.empty() && std::find(only.begin(), only.end(), op.name) == only.end()) continue;
+        tg::OpCheck r;
+        try {
+            r = tg::check_op(op);
+        } catch (const std::exception& e) {
+            std::printf("%-16s threw: %s\n", op.name, e.what());
+            ++failed;
+            continue;
+        }
+        std::printf("%-16s %7zu  %-9.1e %-9.1e %-9.1e %-9.1e  %s\n", op.name, r.samples.size(), r.worst_reverse,
+                    r.worst_forward, r.worst_consistency, r.worst_f32, r.ok ? "ok" : "FAILED");
+        for (const auto& s : r.samples) {
+            if (verbose || !s.ok)
+                std::printf("    %-28s reverse %.1e  forward %.1e  <u,Jv> %.1e  f32 %.1e  %s\n", s.label.c_str(),
+                            s.reverse.worst_error, s.forward_error, s.consistency, s.f32_error, s.ok ? "ok" : "FAILED");
+            if (!s.ok) std::printf("%s\n", s.problem.c_str());
+        }
+        (r.ok ? passed : failed)++;
+    }
+    std::printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}
