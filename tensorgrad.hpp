@@ -9,6 +9,7 @@
 #include "tensor/tensor.hpp"
 
 #include "autodiff/tape.hpp"
+#include "autodiff/gradcheck.hpp"
 #include "autodiff/var.hpp"
 
 #include "ops/functions.hpp"
