@@ -9,6 +9,7 @@
 #include "tensor/tensor.hpp"
 
 #include "autodiff/tape.hpp"
+#include "autodiff/functional.hpp"
 #include "autodiff/gradcheck.hpp"
 #include "autodiff/var.hpp"
 

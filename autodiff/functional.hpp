@@ -1,0 +1,94 @@
+#pragma once
+// The functional API: grad, value_and_grad, vjp. Each call records on a tape of its own, so it
+// never disturbs (or releases) the caller's tape; Vars of the caller's graph that f captures are
+// constants inside (NOTE [nesting] in tape.hpp).
+#include <functional>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "tape.hpp"
+
+namespace tg {
+
+namespace detail {
+template <class T>
+[[noreturn]] void not_scalar(const char* api, const Shape& s) {
+    throw AutogradError(std::string(api) + ": f must return a one-element Var, got shape " + s.str() +
+                        " (use vjp for non-scalar functions)");
+}
+}  // namespace detail
+
+/// Value and gradients of a scalar function of several tensors.
+/// f: (const std::vector<Var<T>>&) -> Var<T> with one element.
+/// @throws AutogradError if f's result is not a single element.
+template <class T, class F>
+std::pair<T, std::vector<Tensor<T>>> value_and_grad(F&& f, const std::vector<Tensor<T>>& xs) {
+    TapeScope<T> scope;
+    EnableGrad on;
+    std::vector<Var<T>> leaves;
+    for (const auto& x : xs) leaves.emplace_back(x, true);
+    const Var<T> y = f(static_cast<const std::vector<Var<T>>&>(leaves));
+    if (y.numel() != 1) detail::not_scalar<T>("value_and_grad", y.shape());
+    if (y.requires_grad()) y.backward();
+    std::vector<Tensor<T>> g;
+    for (const auto& l : leaves) g.push_back(l.grad());
+    return {y.item(), std::move(g)};
+}
+
+/// Value and gradient of a scalar function of one tensor. f: (const Var<T>&) -> Var<T>.
+template <class T, class F>
+std::pair<T, Tensor<T>> value_and_grad(F&& f, const Tensor<T>& x) {
+    auto [v, g] = value_and_grad<T>([&](const std::vector<Var<T>>& v) { return f(v[0]); }, std::vector<Tensor<T>>{x});
+    return {v, std::move(g[0])};
+}
+
+/// Gradient of a scalar function of one tensor: tg::grad(f, x).
+template <class T, class F>
+Tensor<T> grad(F&& f, const Tensor<T>& x) {
+    return value_and_grad<T>(std::forward<F>(f), x).second;
+}
+
+/// Gradients of a scalar function of several tensors.
+template <class T, class F>
+std::vector<Tensor<T>> grad(F&& f, const std::vector<Tensor<T>>& xs) {
+    return value_and_grad<T>(std::forward<F>(f), xs).second;
+}
+
+/// y = f(x) and its pullback: pull(ybar) = J^T ybar, callable any number of times.
+/// @throws ShapeError from pull if ybar's shape differs from y's.
+template <class T, class F>
+std::pair<Tensor<T>, std::function<Tensor<T>(const Tensor<T>&)>> vjp(F&& f, const Tensor<T>& x) {
+    auto tape = std::make_shared<detail::Tape<T>>();
+    detail::push_tape<T>(tape.get());
+    Var<T> leaf(x, true), y;
+    try {
+        EnableGrad on;
+        y = f(static_cast<const Var<T>&>(leaf));
+    } catch (...) {
+        detail::pop_tape<T>();
+        throw;
+    }
+    detail::pop_tape<T>();
+    auto pull = [tape, leaf, y](const Tensor<T>& ybar) mutable {
+        leaf.zero_grad();
+        if (!y.requires_grad()) {
+            if (!(ybar.shape() == y.shape()))
+                throw ShapeError("vjp: cotangent has shape " + ybar.shape().str() + " but the output has shape " +
+                                 y.shape().str());
+            return Tensor<T>(leaf.shape());
+        }
+        detail::push_tape<T>(tape.get());
+        try {
+            y.backward(ybar, {.keep_graph = true});
+        } catch (...) {
+            detail::pop_tape<T>();
+            throw;
+        }
+        detail::pop_tape<T>();
+        return leaf.grad();
+    };
+    return {y.value(), std::function<Tensor<T>(const Tensor<T>&)>(pull)};
+}
+
+}  // namespace tg
