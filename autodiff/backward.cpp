@@ -46,7 +46,7 @@ void Var<T>::backward(const Tensor<T>& seed, const BackwardOptions& opts) const 
     std::vector<Var<T>> adj(tape->n_slots);
     adj[n_->slot] = Var<T>(seed);
     for (std::size_t i = end; i-- > 0;) {
-        detail::Node<T>& nd = tape->nodes[i];  // deque: stays valid while a create_graph sweep appends
+        detail::Node<T>& nd = tape->nodes[i];  // stays valid while a create_graph sweep appends
         Var<T> g = adj[nd.out->slot];
         if (!g.defined()) continue;
         if (!keep) adj[nd.out->slot] = Var<T>();

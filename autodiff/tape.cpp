@@ -75,7 +75,7 @@ template <class T>
 Var<T> record(VjpFn<T> vjp, const char* name, const Attrs& attrs, Tensor<T>&& y, const Var<T>* const* inputs,
               int n_in) {
     Tape<T>& tape = active_tape<T>();
-    Node<T> node;
+    Node<T> node;  // filled here, moved into the tape only if some input needs a gradient
     node.vjp = vjp;
     node.name = name;
     node.n_in = n_in;
@@ -105,7 +105,7 @@ Var<T> record(VjpFn<T> vjp, const char* name, const Attrs& attrs, Tensor<T>&& y,
     out->gen = tape.gen;
     out->slot = tape.n_slots++;
     node.out = out;
-    tape.nodes.push_back(std::move(node));
+    tape.nodes.emplace_back() = std::move(node);
     return Var<T>(std::move(out));
 }
 

@@ -11,7 +11,6 @@
 // the inner one, so a nested sweep (a solver's adjoint inside a backward) leaves the outer intact.
 #include <array>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <vector>
 
@@ -63,9 +62,37 @@ struct Node {
     Attrs attrs;
 };
 
+/// Nodes in chunks that never move (a create_graph sweep appends while it holds references) and
+/// are kept across releases, so recording does not allocate once the tape has warmed up.
+template <class T>
+class NodeList {
+public:
+    std::size_t size() const { return size_; }
+    bool empty() const { return size_ == 0; }
+    Node<T>& operator[](std::size_t i) { return chunks_[i / chunk][i % chunk]; }
+    Node<T>& back() { return (*this)[size_ - 1]; }
+    Node<T>& emplace_back() {
+        if (size_ == chunks_.size() * chunk) chunks_.push_back(std::make_unique<Node<T>[]>(chunk));
+        return (*this)[size_++];
+    }
+    void clear() {
+        for (std::size_t i = 0; i < size_; ++i) {  // drop saved values now; the slots are reused
+            Node<T>& n = (*this)[i];
+            for (auto& p : n.in) p.reset();
+            n.out.reset();
+        }
+        size_ = 0;
+    }
+
+private:
+    static constexpr std::size_t chunk = 64;
+    std::vector<std::unique_ptr<Node<T>[]>> chunks_;
+    std::size_t size_ = 0;
+};
+
 template <class T>
 struct Tape {
-    std::deque<Node<T>> nodes;  // deque: growing during a create_graph sweep keeps references valid
+    NodeList<T> nodes;
     std::vector<std::shared_ptr<VarNode<T>>> leaves;  // registered leaves, by registration order
     std::uint32_t n_slots = 0;
     std::uint64_t gen = 0;

@@ -46,12 +46,6 @@ void Shape::resize(int rank, index_t fill) {
     rank_ = rank;
 }
 
-index_t Shape::numel() const {
-    index_t n = 1;
-    for (int i = 0; i < rank_; ++i) n *= d_[i];
-    return n;
-}
-
 std::string Shape::str() const {
     std::string s = "[";
     for (int i = 0; i < rank_; ++i) {
@@ -59,13 +53,6 @@ std::string Shape::str() const {
         s += std::to_string(d_[i]);
     }
     return s + "]";
-}
-
-bool operator==(const Shape& a, const Shape& b) {
-    if (a.rank_ != b.rank_) return false;
-    for (int i = 0; i < a.rank_; ++i)
-        if (a.d_[i] != b.d_[i]) return false;
-    return true;
 }
 
 Strides contiguous_strides(const Shape& s) {

@@ -40,11 +40,20 @@ public:
     void resize(int rank, index_t fill = 0);
 
     /// Product of the dimensions (1 for rank 0).
-    index_t numel() const;
+    index_t numel() const {
+        index_t n = 1;
+        for (int i = 0; i < rank_; ++i) n *= d_[i];
+        return n;
+    }
     std::vector<index_t> to_vector() const { return {begin(), end()}; }
     std::string str() const;  ///< "[2,3]"
 
-    friend bool operator==(const Shape& a, const Shape& b);
+    friend bool operator==(const Shape& a, const Shape& b) {
+        if (a.rank_ != b.rank_) return false;
+        for (int i = 0; i < a.rank_; ++i)
+            if (a.d_[i] != b.d_[i]) return false;
+        return true;
+    }
 
 private:
     void assign(const index_t* p, std::size_t n);

@@ -9,7 +9,9 @@ namespace tg::detail {
 
 struct BufferHeader {
     std::atomic<long> refs{1};
-    std::size_t bytes = 0;
+    std::size_t bytes = 0;     // requested size
+    std::size_t capacity = 0;  // usable size (a multiple of 64)
+    void* raw = nullptr;       // what malloc returned
 };
 
 /// Allocates `bytes` (64-byte aligned) behind a header; returns the data pointer.

@@ -44,6 +44,15 @@ void flat_chunk(F& f, T* out, const std::array<const T*, K>& in, const std::arra
     }
 }
 
+// One element through the same formula, on 0-d scalars: for tiny tensors the setup of xtensor
+// adaptors and assignment costs more than the arithmetic.
+template <class T, class F, std::size_t K, std::size_t... I>
+T eval_at(F& f, const std::array<const T*, K>& in, const std::array<bool, K>& scalar, std::int64_t i,
+          std::index_sequence<I...>) {
+    return static_cast<T>(f(xt::xscalar<T>(in[I][scalar[I] ? 0 : i])...)());
+}
+inline constexpr std::int64_t tiny_size = 16;
+
 template <class T, class F, std::size_t K, std::size_t... I>
 void rows_call(F& f, T* out, std::int64_t len, const std::array<const T*, K>& rows,
                std::index_sequence<I...>) {
@@ -55,9 +64,9 @@ void rows_call(F& f, T* out, std::int64_t len, const std::array<const T*, K>& ro
 template <class T, class F, class... In>
 Tensor<T> map(const char* op, F f, const In&... inputs) {
     constexpr std::size_t K = sizeof...(In);
-    std::array<Tensor<T>, K> in{inputs...};
-    Shape shape = in[0].shape();
-    for (std::size_t i = 1; i < K; ++i) shape = broadcast_shapes(shape, in[i].shape(), op);
+    const std::array<const Tensor<T>*, K> args{&inputs...};
+    Shape shape = args[0]->shape();
+    for (std::size_t i = 1; i < K; ++i) shape = broadcast_shapes(shape, args[i]->shape(), op);
     Tensor<T> out = Tensor<T>::empty(shape);
     const std::int64_t n = out.numel();
     if (n == 0) return out;
@@ -66,9 +75,15 @@ Tensor<T> map(const char* op, F f, const In&... inputs) {
     std::array<bool, K> scalar{};
     bool flat = true;
     for (std::size_t i = 0; i < K; ++i) {
-        scalar[i] = in[i].numel() == 1 && n != 1;
-        if (!scalar[i] && !(in[i].is_contiguous() && in[i].numel() == n)) flat = false;
-        ptr[i] = in[i].data();
+        const index_t ni = args[i]->numel();
+        scalar[i] = ni == 1 && n != 1;
+        if (!scalar[i] && !(ni == n && args[i]->is_contiguous())) flat = false;
+        ptr[i] = args[i]->data();
+    }
+    if (flat && n <= tiny_size) {
+        T* o = out.data();
+        for (std::int64_t i = 0; i < n; ++i) o[i] = eval_at<T>(f, ptr, scalar, i, std::make_index_sequence<K>{});
+        return out;
     }
     if (flat) {
         T* o = out.data();
@@ -77,6 +92,7 @@ Tensor<T> map(const char* op, F f, const In&... inputs) {
     }
 
     // Row path: strides of each input in the output's rank (0 on broadcast axes).
+    std::array<Tensor<T>, K> in{inputs...};
     const int r = shape.size();
     const std::int64_t len = shape[r - 1];
     std::array<Strides, K> st;
