@@ -8,7 +8,7 @@
 using tg::Tensor;
 using tg::Var;
 
-TEST_CASE("fan-out accumulates: d(x*x + x)/dx = 2x + 1") {
+TEST_CASE("fan-out accumulates: d(x x + x)/dx = 2x + 1") {
     Var<double> x(Tensor<double>{1.5, -2.0}, true);
     auto y = tg::sum(x * x + x);
     y.backward();
@@ -65,7 +65,7 @@ TEST_CASE("gradients accumulate across backward calls until zero_grad") {
     CHECK(x.grad().item() == doctest::Approx(5.0));
 }
 
-TEST_CASE("backward through a released graph is a clear error; keep_graph allows a second pass") {
+TEST_CASE("backward through a released graph is a clear error - keep_graph allows a second pass") {
     Var<double> x(Tensor<double>{1.0}, true);
     auto y = tg::sum(tg::exp(x));
     y.backward();
@@ -131,7 +131,7 @@ TEST_CASE("create_graph gives a differentiable gradient (second derivative of x^
     CHECK(x.grad().item() == doctest::Approx(12.0));  // d/dx 3x^2 = 6x
 }
 
-TEST_CASE("scalars and tensors mix with Vars as constants, in float too") {
+TEST_CASE("scalars and tensors mix with Vars as constants - in float too") {
     Var<float> x(Tensor<float>{1.0f, 2.0f}, true);
     auto y = tg::sum(2.0 * x + Tensor<float>{1.0f, 1.0f} - x / 2.0);
     y.backward();

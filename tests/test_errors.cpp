@@ -14,7 +14,7 @@ namespace {
 using BinaryVar = std::function<Var<double>(const Var<double>&, const Var<double>&)>;
 }
 
-TEST_CASE("every binary op rejects shapes that do not broadcast, naming the op and both shapes") {
+TEST_CASE("every binary op rejects shapes that do not broadcast - naming the op and both shapes") {
     const std::vector<std::pair<std::string, BinaryVar>> ops = {
         {"add", [](auto& a, auto& b) { return a + b; }}, {"sub", [](auto& a, auto& b) { return a - b; }},
         {"mul", [](auto& a, auto& b) { return a * b; }}, {"div", [](auto& a, auto& b) { return a / b; }},

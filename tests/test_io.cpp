@@ -113,7 +113,7 @@ TEST_CASE("a transposed view is saved in C order and loads as its contiguous cop
     CHECK(u.to_vector() == view.contiguous().to_vector());
 }
 
-TEST_CASE("save_npy writes numpy's 1.0 header, 64-byte aligned") {
+TEST_CASE("save_npy writes numpy's 1.0 header - 64-byte aligned") {
     TempFile t1("h1.npy"), t0("h0.npy");
     tg::save_npy(t1.path, sample<float>({5}));
     tg::save_npy(t0.path, tg::Tensor<double>::scalar(2.0));
@@ -165,7 +165,7 @@ TEST_CASE("a 30-d file (182-byte header) is parsed and rejected for its rank") {
     check_load_fails(TG_TEST_DATA_DIR "/rank30_f8.npy", "30-d shape");
 }
 
-TEST_CASE("a different dtype is rejected, naming both dtypes") {
+TEST_CASE("a different dtype is rejected - naming both dtypes") {
     check_load_fails(TG_TEST_DATA_DIR "/i8_2x3.npy", "holds <i8 data; expected <f8 (double)");
     check_load_fails<float>(TG_TEST_DATA_DIR "/c_f8_2x3.npy", "holds <f8 data; expected <f4 (float)");
     check_load_fails<double>(TG_TEST_DATA_DIR "/f4_1d.npy", "holds <f4 data; expected <f8");
@@ -221,7 +221,7 @@ TEST_CASE("a missing file is rejected") {
     check_load_fails(path, "no such file");
 }
 
-TEST_CASE("headers are parsed in any key order with any spacing; malformed ones are rejected") {
+TEST_CASE("headers are parsed in any key order with any spacing - malformed ones are rejected") {
     TempFile ok("spaced.npy"), bad("no_shape.npy"), junk("junk.npy");
     const std::string data(2 * sizeof(double), '\0');
     const std::string spaced = "{\"fortran_order\" :False , 'shape':( 2 , ),'descr':'<f8'}";

@@ -28,7 +28,7 @@ double std_of(const tg::Tensor<T>& t) {
 
 }  // namespace
 
-TEST_CASE("Generator matches an independent xoshiro256** + splitmix64 reference") {
+TEST_CASE("Generator matches an independent xoshiro256starstar + splitmix64 reference") {
     // Values from a Python implementation of the published algorithms (seed 42).
     tg::Generator g(42);
     CHECK(g.next_u64() == 0x15780b2e0c2ec716ULL);
@@ -78,7 +78,7 @@ TEST_CASE("the default generator is per thread") {
     CHECK(tg::uniform<double>({8}).to_vector() == a);
 }
 
-TEST_CASE_TEMPLATE("uniform lies in [low, high) with mean (low + high) / 2", T, float, double) {
+TEST_CASE_TEMPLATE("uniform lies in the half-open range low to high with mean (low + high) / 2", T, float, double) {
     const std::int64_t n = 100000;
     const T low = T(-2), high = T(3);
     tg::Generator g(11);
@@ -102,13 +102,13 @@ TEST_CASE_TEMPLATE("normal has the requested mean and standard deviation", T, fl
     CHECK(std::abs(std_of(t) - sd) < 4 * sd / std::sqrt(2.0 * n));
 }
 
-TEST_CASE("normal with stddev 0 gives exactly the mean; empty shapes give empty tensors") {
+TEST_CASE("normal with stddev 0 gives exactly the mean - empty shapes give empty tensors") {
     CHECK(tg::normal<double>({4}, 3.0, 0.0).to_vector() == std::vector<double>(4, 3.0));
     CHECK(tg::uniform<float>({0, 3}).numel() == 0);
     CHECK(tg::uniform<double>({}).shape() == tg::Shape{});
 }
 
-TEST_CASE("uniform rejects an empty or non-finite range, naming the values") {
+TEST_CASE("uniform rejects an empty or non-finite range - naming the values") {
     CHECK_THROWS_AS(tg::uniform<double>({2}, 1.0, 1.0), tg::DomainError);
     CHECK_THROWS_AS(tg::uniform<float>({2}, 0.f, INFINITY), tg::DomainError);
     CHECK_THROWS_AS(tg::uniform<double>({2}, NAN, 1.0), tg::DomainError);

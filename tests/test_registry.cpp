@@ -18,7 +18,7 @@ const tg::OpInfo& info(const char* name) {
 
 }  // namespace
 
-TEST_CASE_TEMPLATE_DEFINE("registered op passes reverse, forward, consistency and f32 checks", Op, op_checks) {
+TEST_CASE_TEMPLATE_DEFINE("registered op passes reverse - forward - consistency and f32 checks", Op, op_checks) {
     const tg::OpCheck r = tg::check_op(info(Op::name));
     INFO("op " << Op::name);
     CHECK(r.samples.size() >= 2);
