@@ -10,7 +10,10 @@
 
 #include "autodiff/tape.hpp"
 #include "autodiff/functional.hpp"
+#include "autodiff/forward.hpp"
 #include "autodiff/gradcheck.hpp"
+#include "autodiff/gradients.hpp"
+#include "autodiff/jacobian.hpp"
 #include "autodiff/var.hpp"
 
 #include "ops/functions.hpp"

@@ -4,53 +4,46 @@
 #include <optional>
 
 #include "../ops/functions.hpp"
+#include "gradients.hpp"
 #include "tape.hpp"
 
 namespace tg {
 
 namespace {
+
 template <class T>
 void accumulate(std::shared_ptr<detail::VarNode<T>>& into, const Var<T>& g) {
     into = into ? add(Var<T>(into), g).node() : g.node();
 }
-}  // namespace
 
 template <class T>
-void Var<T>::backward(const Tensor<T>& seed, const BackwardOptions& opts) const {
-    if (!n_) throw AutogradError("backward: undefined Var");
-    if (!n_->requires_grad)
-        throw AutogradError("backward: this Var of shape " + n_->value.shape().str() +
+void check_root(const Var<T>& root, const Tensor<T>& seed, const char* api) {
+    if (!root.defined()) throw AutogradError(std::string(api) + ": undefined Var");
+    if (!root.requires_grad())
+        throw AutogradError(std::string(api) + ": this Var of shape " + root.shape().str() +
                             " does not require grad (no input requires grad, or it was computed under NoGrad)");
-    if (!(seed.shape() == n_->value.shape()))
-        throw ShapeError("backward: seed has shape " + seed.shape().str() + " but the output has shape " +
-                         n_->value.shape().str());
-    const bool keep = opts.keep_graph || opts.create_graph;
-    std::optional<NoGrad> no_grad;
-    if (!opts.create_graph) no_grad.emplace();
-    std::optional<EnableGrad> enable_grad;
-    if (opts.create_graph) enable_grad.emplace();
+    if (!(seed.shape() == root.shape()))
+        throw ShapeError(std::string(api) + ": seed has shape " + seed.shape().str() + " but the output has shape " +
+                         root.shape().str());
+}
 
-    if (n_->is_leaf) {  // d(x)/dx: the seed itself
-        accumulate(n_->grad, Var<T>(seed));
-        return;
-    }
-    detail::Tape<T>* tape = detail::find_tape<T>(n_->gen);
-    if (tape == nullptr)
-        throw AutogradError("backward: the graph of this Var was released by an earlier backward (or recorded on "
-                            "another thread); pass BackwardOptions{.keep_graph = true} to run backward twice");
+// The sweep proper: adjoints of every slot of root's tape, from root back to the first node.
+// `retain` also stores adjoints into non-leaves that asked for retain_grad().
+template <class T>
+std::vector<Var<T>> sweep(detail::Tape<T>& tape, const Var<T>& root, const Tensor<T>& seed, bool keep, bool retain,
+                          const char* api) {
+    std::size_t end = tape.nodes.size();
+    while (end > 0 && tape.nodes[end - 1].out.get() != root.node().get()) --end;
+    if (end == 0) throw AutogradError(std::string(api) + ": this Var has no node on its tape");
 
-    std::size_t end = tape->nodes.size();
-    while (end > 0 && tape->nodes[end - 1].out.get() != n_.get()) --end;
-    if (end == 0) throw AutogradError("backward: this Var has no node on its tape");
-
-    std::vector<Var<T>> adj(tape->n_slots);
-    adj[n_->slot] = Var<T>(seed);
+    std::vector<Var<T>> adj(tape.n_slots);
+    adj[root.node()->slot] = Var<T>(seed);
     for (std::size_t i = end; i-- > 0;) {
-        detail::Node<T>& nd = tape->nodes[i];  // stays valid while a create_graph sweep appends
+        detail::Node<T>& nd = tape.nodes[i];  // stays valid while a create_graph sweep appends
         Var<T> g = adj[nd.out->slot];
         if (!g.defined()) continue;
-        if (!keep) adj[nd.out->slot] = Var<T>();
-        if (nd.out->retain_grad) accumulate(nd.out->grad, g);
+        if (!keep && !nd.out->is_leaf) adj[nd.out->slot] = Var<T>();
+        if (retain && nd.out->retain_grad) accumulate(nd.out->grad, g);
         VjpArgs<T> args{{}, Var<T>(nd.out), g, nd.attrs, nd.needs};
         for (int j = 0; j < nd.n_in; ++j) args.x[j] = Var<T>(nd.in[j]);
         Cotangents<T> c;
@@ -61,12 +54,80 @@ void Var<T>::backward(const Tensor<T>& seed, const BackwardOptions& opts) const 
             a = a.defined() ? add(a, c[j]) : c[j];
         }
     }
-    for (const auto& leaf : tape->leaves)
-        if (adj[leaf->slot].defined()) accumulate(leaf->grad, adj[leaf->slot]);
-    if (!keep) tape->release();
+    return adj;
 }
 
-template void Var<float>::backward(const Tensor<float>&, const BackwardOptions&) const;
-template void Var<double>::backward(const Tensor<double>&, const BackwardOptions&) const;
+template <class T>
+detail::Tape<T>& tape_of(const Var<T>& root, const char* api) {
+    detail::Tape<T>* tape = detail::find_tape<T>(root.node()->gen);
+    if (tape == nullptr)
+        throw AutogradError(std::string(api) +
+                            ": the graph of this Var was released by an earlier backward (or recorded on another "
+                            "thread); pass BackwardOptions{.keep_graph = true} to run backward twice");
+    return *tape;
+}
+
+// Grad mode for the sweep: recording only with create_graph.
+struct SweepMode {
+    explicit SweepMode(bool create_graph) {
+        if (create_graph) on.emplace();
+        else off.emplace();
+    }
+    std::optional<NoGrad> off;
+    std::optional<EnableGrad> on;
+};
+
+}  // namespace
+
+template <class T>
+void Var<T>::backward(const Tensor<T>& seed, const BackwardOptions& opts) const {
+    check_root(*this, seed, "backward");
+    const SweepMode mode(opts.create_graph);
+    if (n_->is_leaf) {  // d(x)/dx: the seed itself
+        accumulate(n_->grad, Var<T>(seed));
+        return;
+    }
+    detail::Tape<T>& tape = tape_of(*this, "backward");
+    const bool keep = opts.keep_graph || opts.create_graph;
+    const std::vector<Var<T>> adj = sweep(tape, *this, seed, keep, true, "backward");
+    for (const auto& leaf : tape.leaves)
+        if (adj[leaf->slot].defined()) accumulate(leaf->grad, adj[leaf->slot]);
+    if (!keep) tape.release();
+}
+
+template <class T>
+std::vector<Var<T>> gradients(const Var<T>& y, const std::vector<Var<T>>& xs, const Tensor<T>& seed,
+                              const BackwardOptions& opts) {
+    check_root(y, seed, "gradients");
+    const SweepMode mode(opts.create_graph);
+    std::vector<Var<T>> out;
+    auto zeros_like = [](const Var<T>& x) { return Var<T>(Tensor<T>(x.shape())); };
+    if (y.is_leaf()) {
+        for (const auto& x : xs) out.push_back(x.node() == y.node() ? Var<T>(seed) : zeros_like(x));
+        return out;
+    }
+    detail::Tape<T>& tape = tape_of(y, "gradients");
+    const bool keep = opts.keep_graph || opts.create_graph;
+    // Adjoints are kept through the sweep (keep = true): a requested x may be an intermediate.
+    const std::vector<Var<T>> adj = sweep(tape, y, seed, true, false, "gradients");
+    for (const auto& x : xs) {
+        const auto& n = x.node();
+        if (n == y.node()) {
+            out.push_back(Var<T>(seed));
+            continue;
+        }
+        const bool on_tape = n && n->requires_grad && n->gen == tape.gen && n->slot < adj.size();
+        out.push_back(on_tape && adj[n->slot].defined() ? adj[n->slot] : zeros_like(x));
+    }
+    if (!keep) tape.release();
+    return out;
+}
+
+#define TG_INSTANTIATE(T)                                                                                      \
+    template void Var<T>::backward(const Tensor<T>&, const BackwardOptions&) const;                           \
+    template std::vector<Var<T>> gradients<T>(const Var<T>&, const std::vector<Var<T>>&, const Tensor<T>&,   \
+                                              const BackwardOptions&);
+TG_INSTANTIATE(float)
+TG_INSTANTIATE(double)
 
 }  // namespace tg

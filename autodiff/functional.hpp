@@ -2,6 +2,7 @@
 // The functional API: grad, value_and_grad, vjp. Each call records on a tape of its own, so it
 // never disturbs (or releases) the caller's tape; Vars of the caller's graph that f captures are
 // constants inside (NOTE [nesting] in tape.hpp).
+#include <concepts>
 #include <functional>
 #include <memory>
 #include <utility>
@@ -23,6 +24,7 @@ template <class T>
 /// f: (const std::vector<Var<T>>&) -> Var<T> with one element.
 /// @throws AutogradError if f's result is not a single element.
 template <class T, class F>
+    requires std::invocable<F&, const std::vector<Var<T>>&>
 std::pair<T, std::vector<Tensor<T>>> value_and_grad(F&& f, const std::vector<Tensor<T>>& xs) {
     TapeScope<T> scope;
     EnableGrad on;
@@ -38,6 +40,7 @@ std::pair<T, std::vector<Tensor<T>>> value_and_grad(F&& f, const std::vector<Ten
 
 /// Value and gradient of a scalar function of one tensor. f: (const Var<T>&) -> Var<T>.
 template <class T, class F>
+    requires std::invocable<F&, const Var<T>&>
 std::pair<T, Tensor<T>> value_and_grad(F&& f, const Tensor<T>& x) {
     auto [v, g] = value_and_grad<T>([&](const std::vector<Var<T>>& v) { return f(v[0]); }, std::vector<Tensor<T>>{x});
     return {v, std::move(g[0])};
@@ -45,12 +48,14 @@ std::pair<T, Tensor<T>> value_and_grad(F&& f, const Tensor<T>& x) {
 
 /// Gradient of a scalar function of one tensor: tg::grad(f, x).
 template <class T, class F>
+    requires std::invocable<F&, const Var<T>&>
 Tensor<T> grad(F&& f, const Tensor<T>& x) {
     return value_and_grad<T>(std::forward<F>(f), x).second;
 }
 
 /// Gradients of a scalar function of several tensors.
 template <class T, class F>
+    requires std::invocable<F&, const std::vector<Var<T>>&>
 std::vector<Tensor<T>> grad(F&& f, const std::vector<Tensor<T>>& xs) {
     return value_and_grad<T>(std::forward<F>(f), xs).second;
 }
@@ -89,6 +94,45 @@ std::pair<Tensor<T>, std::function<Tensor<T>(const Tensor<T>&)>> vjp(F&& f, cons
         return leaf.grad();
     };
     return {y.value(), std::function<Tensor<T>(const Tensor<T>&)>(pull)};
+}
+
+}  // namespace tg
+
+#include "forward.hpp"
+
+namespace tg {
+
+/// Forward mode: y = f(x...) and its directional derivative dy = J dx, in one pass with the
+/// tangents travelling beside the values. f: (const std::vector<Var<T>>&) -> Var<T>.
+/// @throws ShapeError if the tangents do not match the primals in number or shape.
+template <class T, class F>
+    requires std::invocable<F&, const std::vector<Var<T>>&>
+std::pair<Tensor<T>, Tensor<T>> jvp(F&& f, const std::vector<Tensor<T>>& primals,
+                                    const std::vector<Tensor<T>>& tangents) {
+    if (primals.size() != tangents.size())
+        throw ShapeError("jvp: " + std::to_string(primals.size()) + " primals but " +
+                         std::to_string(tangents.size()) + " tangents");
+    for (std::size_t i = 0; i < primals.size(); ++i)
+        if (!(primals[i].shape() == tangents[i].shape()))
+            throw ShapeError("jvp: tangent " + std::to_string(i) + " has shape " + tangents[i].shape().str() +
+                             " but its primal has shape " + primals[i].shape().str());
+    ForwardScope forward;
+    std::vector<Var<T>> xs;
+    for (std::size_t i = 0; i < primals.size(); ++i) {
+        xs.emplace_back(primals[i]);
+        set_tangent(xs.back(), Var<T>(tangents[i]));
+    }
+    const Var<T> y = f(static_cast<const std::vector<Var<T>>&>(xs));
+    const Var<T> dy = tangent_of(y);
+    return {y.value(), dy.defined() ? dy.value().contiguous() : Tensor<T>(y.shape())};
+}
+
+/// Forward mode for a function of one tensor. f: (const Var<T>&) -> Var<T>.
+template <class T, class F>
+    requires std::invocable<F&, const Var<T>&>
+std::pair<Tensor<T>, Tensor<T>> jvp(F&& f, const Tensor<T>& x, const Tensor<T>& dx) {
+    return jvp<T>([&](const std::vector<Var<T>>& v) { return f(v[0]); }, std::vector<Tensor<T>>{x},
+                  std::vector<Tensor<T>>{dx});
 }
 
 }  // namespace tg

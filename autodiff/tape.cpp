@@ -1,5 +1,7 @@
 #include "tape.hpp"
 
+#include "forward.hpp"
+
 #include <atomic>
 #include <string>
 
@@ -22,6 +24,11 @@ TapeStack<T>& tapes() {
 }  // namespace
 
 bool grad_enabled() { return grad_on; }
+
+int& detail::forward_depth() {
+    thread_local int depth = 0;
+    return depth;
+}
 NoGrad::NoGrad() : prev_(grad_on) { grad_on = false; }
 NoGrad::~NoGrad() { grad_on = prev_; }
 EnableGrad::EnableGrad() : prev_(grad_on) { grad_on = true; }

@@ -14,7 +14,8 @@ namespace detail {
 template <class T>
 struct VarNode {
     Tensor<T> value;
-    std::shared_ptr<VarNode> grad;  // accumulated gradient (a Var's node, so it may carry a graph)
+    std::shared_ptr<VarNode> grad;     // accumulated gradient (a Var's node, so it may carry a graph)
+    std::shared_ptr<VarNode> tangent;  // forward mode: the tangent travelling beside the value
     std::uint64_t gen = 0;          // generation of the tape this node is registered on (0: none)
     std::uint32_t slot = 0;         // index of its adjoint during a sweep
     bool requires_grad = false;

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "../autodiff/forward.hpp"
 #include "../autodiff/tape.hpp"
 #include "functions.hpp"
 #include "op_list.hpp"
@@ -49,12 +50,30 @@ void vjp_thunk(const VjpArgs<T>& a, Cotangents<T>& c) {
     unbroadcast(a, c);
 }
 
+// Forward mode: the output's tangent from the op's JVP rule, broadcast to the output's shape
+// (the one place where that happens, mirroring unbroadcast). See NOTE [forward rules run paused].
+template <class Op, class T, class... V>
+void attach_tangent(const Var<T>& out, const Attrs& attrs, const V&... x) {
+    ForwardPause pause;
+    NoGrad plain;  // tangent arithmetic is not recorded: nothing differentiates it in reverse yet
+    const JvpArgs<T> args{{x...}, out, {tangent_of(x)...}, attrs};
+    Var<T> dy = Op::jvp(args);
+    if (dy.defined() && !(dy.shape() == out.shape())) dy = broadcast_to(dy, out.shape());
+    set_tangent(out, dy);
+}
+
 template <class Op, class T, class... V>
 Var<T> apply_unchecked(VjpFn<T> vjp, const Attrs& attrs, const V&... x) {
     Tensor<T> y = Op::forward(attrs, x.value()...);
-    if (!grad_enabled() || !(x.requires_grad() || ...)) return Var<T>(std::move(y));
-    const Var<T>* in[] = {&x...};
-    return record<T>(vjp, Op::name, attrs, std::move(y), in, static_cast<int>(sizeof...(V)));
+    Var<T> out;
+    if (!grad_enabled() || !(x.requires_grad() || ...)) {
+        out = Var<T>(std::move(y));
+    } else {
+        const Var<T>* in[] = {&x...};
+        out = record<T>(vjp, Op::name, attrs, std::move(y), in, static_cast<int>(sizeof...(V)));
+    }
+    if (forward_active() && (static_cast<bool>(x.node()->tangent) || ...)) attach_tangent<Op, T>(out, attrs, x...);
+    return out;
 }
 
 }  // namespace detail
