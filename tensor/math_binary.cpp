@@ -14,8 +14,9 @@ struct K {
     static auto mul(const auto& a, const auto& b) { return a * b; }
     static auto div(const auto& a, const auto& b) { return a / b; }
     static auto pow(const auto& a, const auto& b) { return xt::pow(a, b); }
-    static auto maximum(const auto& a, const auto& b) { return xt::maximum(a, b); }
-    static auto minimum(const auto& a, const auto& b) { return xt::minimum(a, b); }
+    // NaN from either side propagates (as in NumPy): SIMD max/min would return the other operand.
+    static auto maximum(const auto& a, const auto& b) { return xt::where(b > a || xt::isnan(b), b, a); }
+    static auto minimum(const auto& a, const auto& b) { return xt::where(b < a || xt::isnan(b), b, a); }
     template <class A, class B> static auto greater(const A& a, const B& b) {
         return xt::where(a > b, common_t<A, B>(1), common_t<A, B>(0));
     }

@@ -21,10 +21,14 @@ struct K {
         using T = typename E::value_type;
         return T(1) / (T(1) + xt::exp(-x));
     }
-    template <class E> static auto relu(const E& x) { return xt::maximum(x, typename E::value_type(0)); }
+    // where(x < 0, 0, x) rather than max(x, 0): NaN propagates.
+    template <class E> static auto relu(const E& x) {
+        using T = typename E::value_type;
+        return xt::where(x < T(0), T(0), x);
+    }
     template <class E> static auto sign(const E& x) {
         using T = typename E::value_type;
-        return xt::where(x > T(0), T(1), xt::where(x < T(0), T(-1), T(0)));
+        return xt::where(x > T(0), T(1), xt::where(x < T(0), T(-1), x));  // keeps 0, -0 and NaN
     }
     static auto log1p(const auto& x) { return xt::log1p(x); }
     static auto expm1(const auto& x) { return xt::expm1(x); }

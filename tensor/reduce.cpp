@@ -186,7 +186,7 @@ Tensor<T> argmax(const Tensor<T>& x, int axis, bool keepdims) {
 template <class T>
 Tensor<T> argmax_mask(const Tensor<T>& x, int axis) {
     Tensor<T> out(x.shape());
-    argmax_run(x, axis, "max", [&](index_t, index_t src, index_t) { out.data()[src] = T(1); });
+    argmax_run(x, axis, "argmax_mask", [&](index_t, index_t src, index_t) { out.data()[src] = T(1); });
     return out;
 }
 

@@ -78,7 +78,11 @@ Tensor<T> from_nested(std::initializer_list<L> v) {
 }  // namespace
 
 template <class T>
-Tensor<T>::Tensor(std::initializer_list<T> v) : Tensor(from_nested<T>(v)) {}
+Tensor<T>::Tensor(std::initializer_list<detail::ListElement<T>> v) {
+    std::vector<T> flat;
+    for (const auto& e : v) flat.push_back(e.value);
+    *this = from_vector(flat);
+}
 template <class T>
 Tensor<T>::Tensor(std::initializer_list<std::initializer_list<T>> v) : Tensor(from_nested<T>(v)) {}
 template <class T>

@@ -17,6 +17,16 @@ namespace tg {
 template <class T>
 concept Real = std::is_same_v<T, float> || std::is_same_v<T, double>;
 
+namespace detail {
+// One element of a 1-D brace list. Converting to it is a user-defined conversion, so for
+// {{1}, {2}} the 2-D reading (inner lists) wins over the 1-D one (braced scalars): a column.
+template <class T>
+struct ListElement {
+    T value;
+    ListElement(T v) : value(v) {}  // NOLINT: implicit on purpose
+};
+}  // namespace detail
+
 template <class T>
 class Tensor {
     static_assert(Real<T>, "tg::Tensor<T> is instantiated for float and double");
@@ -28,9 +38,10 @@ public:
     Tensor() = default;
     /// A zero-filled tensor of the given shape.
     explicit Tensor(const Shape& shape);
-    /// 1-D to 4-D tensors from nested braces: Tensor<double>{{1, 2}, {3, 4}}.
-    /// @throws ShapeError if the nested lists are ragged.
-    Tensor(std::initializer_list<T> v);
+    /// 1-D to 4-D tensors from nested braces: Tensor<double>{{1, 2}, {3, 4}}; {{1}, {2}} is a
+    /// 2x1 column. A 3-D or 4-D list whose innermost lists have one element is ambiguous in C++:
+    /// use from_vector for those. @throws ShapeError if the nested lists are ragged.
+    Tensor(std::initializer_list<detail::ListElement<T>> v);
     Tensor(std::initializer_list<std::initializer_list<T>> v);
     Tensor(std::initializer_list<std::initializer_list<std::initializer_list<T>>> v);
     Tensor(std::initializer_list<std::initializer_list<std::initializer_list<std::initializer_list<T>>>> v);

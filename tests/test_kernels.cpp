@@ -294,7 +294,7 @@ TEST_CASE_TEMPLATE("maximum, minimum and relu propagate NaN from either operand"
     CHECK(std::isnan(tg::relu(a).to_vector()[36]));
 }
 
-TEST_CASE_TEMPLATE("sigmoid is exactly 0 and 1 at -1000 and +1000; exp overflows to inf", T, float, double) {
+TEST_CASE_TEMPLATE("sigmoid is exactly 0 and 1 at -1000 and +1000 - exp overflows to inf", T, float, double) {
     const tg::Tensor<T> x{-1000, 1000, 0};
     const auto s = tg::sigmoid(x).to_vector();
     CHECK(s[0] == T(0));

@@ -113,7 +113,7 @@ TEST_CASE_TEMPLATE("from_vector checks that the values fill the shape", T, float
 
 // ---- storage and element access ----
 
-TEST_CASE_TEMPLATE("a copy shares storage; clone does not", T, float, double) {
+TEST_CASE_TEMPLATE("a copy shares storage - clone does not", T, float, double) {
     tg::Tensor<T> a{{1, 2}, {3, 4}};
     tg::Tensor<T> shared = a;
     tg::Tensor<T> cloned = a.clone();
@@ -356,4 +356,13 @@ TEST_CASE_TEMPLATE("operator+= on a view writes through to the base", T, float, 
     auto row = base.slice(0, 1, 2);
     row += tg::Tensor<T>::scalar(10);
     CHECK(base.to_vector() == vals<T>({1, 3, 5, 12, 14, 16}));
+}
+
+TEST_CASE("braces with one-element rows make a column") {
+    const tg::Tensor<double> c{{1.0}, {2.0}};
+    CHECK(c.shape() == tg::Shape{2, 1});
+    CHECK(c.at({1, 0}) == 2.0);
+    const tg::Tensor<float> one{{7.0f}};
+    CHECK(one.shape() == tg::Shape{1, 1});
+    CHECK(tg::Tensor<double>{3.0}.shape() == tg::Shape{1});
 }
