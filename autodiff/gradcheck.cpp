@@ -70,6 +70,7 @@ void add_result(GradcheckReport& r, const GradcheckOptions& o, GradcheckMismatch
     m.fd_error /= scale;
     if (std::isnan(m.error)) m.error = std::numeric_limits<double>::infinity();
     ++r.checked;
+    r.largest = std::max(r.largest, std::abs(m.numeric));
     r.worst_error = std::max(r.worst_error, m.error);
     if (m.error <= o.tol + m.fd_error) return;
     r.ok = false;

@@ -48,6 +48,7 @@ struct GradcheckReport {
     std::size_t checked = 0;   ///< elements (or directions) compared
     std::size_t failed = 0;
     double worst_error = 0;    ///< largest error seen, passing or not
+    double largest = 0;        ///< largest |numeric| derivative seen (0: f does not depend on x)
     std::vector<GradcheckMismatch> mismatches;  ///< the worst ones first
     std::vector<std::string> names;
     std::string problem;       ///< set when f itself is unusable (non-finite value, no gradient path)

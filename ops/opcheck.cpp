@@ -5,6 +5,8 @@
 #include <sstream>
 
 #include "../tensor/math.hpp"
+#include "../autodiff/gradients.hpp"
+#include "../ops/functions.hpp"
 #include "../tensor/random.hpp"
 #include "registry.hpp"
 
@@ -83,6 +85,41 @@ void check_forward(const OpInfo& op, const Sample& s, const std::vector<Tensor<d
     }
 }
 
+// Second order (gradgradcheck): the VJP as a function of the primal, s(x) = <u, J(x)^T v>, is
+// differentiated by double backward (create_graph) and compared with finite differences of s.
+void check_second(const OpInfo& op, const Sample& s, const std::vector<Tensor<double>>& xs, Generator& g,
+                  SampleCheck& r, Mutation mutation) {
+    Tensor<double> v;
+    {
+        NoGrad guard;
+        v = normal<double>(op.call(s.attrs, as_vars(xs), Mutation::none, 0).shape(), 0.0, 1.0, g);
+    }
+    std::vector<Tensor<double>> us;
+    for (const auto& x : xs) us.push_back(normal<double>(x.shape(), 0.0, 1.0, g));
+    auto inner = [&](const std::vector<Var<double>>& in, bool create_graph) {
+        const Var<double> y = op.call(s.attrs, in, mutation, 0);
+        Var<double> total(0.0);
+        if (!y.requires_grad()) return total;
+        const auto gs = gradients(y, in, v, {.create_graph = create_graph});
+        for (std::size_t i = 0; i < in.size(); ++i) total = total + sum(gs[i] * Var<double>(us[i]));
+        return total;
+    };
+    auto s_of_x = [&](const std::vector<Var<double>>& in) {
+        bool recorded = false;
+        for (const auto& x : in) recorded |= x.requires_grad();
+        if (recorded) return inner(in, true);  // gradcheck's analytic pass: record the VJP itself
+        TapeScope<double> scope;               // its numeric pass: plain values of s
+        EnableGrad on;
+        std::vector<Var<double>> leaves;
+        for (const auto& x : in) leaves.emplace_back(x.value(), true);
+        return Var<double>(inner(leaves, false).value());
+    };
+    GradcheckOptions go;
+    go.seed = g.next_u64();
+    r.second = gradcheck(s_of_x, xs, go);
+    if (!r.second.ok && r.problem.empty()) r.problem = "second derivatives differ from finite differences:\n" + r.second.str();
+}
+
 void check_f32(const OpInfo& op, const Sample& s, const std::vector<Tensor<double>>& xs, SampleCheck& r,
                const OpCheckOptions& o) {
     NoGrad guard;
@@ -105,15 +142,24 @@ OpCheck check_op(const OpInfo& op, const OpCheckOptions& o) {
         SampleCheck r;
         r.label = s.label;
         const std::vector<Tensor<double>> xs = sample_inputs(s, seed_of(op.name, si));
+        Generator g(seed_of(op.name, si) + 29);
+        if (o.mutation == Mutation::detach) {  // first order is right by construction
+            check_second(op, s, xs, g, r, o.mutation);
+            r.ok = r.problem.empty();
+            out.ok = out.ok && r.ok;
+            out.worst_second = std::max(out.worst_second, r.second.worst_error);
+            out.samples.push_back(std::move(r));
+            continue;
+        }
         GradcheckOptions go;
         go.seed = seed_of(op.name, si) + 17;
         r.reverse = gradcheck([&](const std::vector<Var<double>>& v) { return op.call(s.attrs, v, o.mutation, o.drop_input); },
                               xs, go);
         if (!r.reverse.ok) r.problem = "vjp differs from finite differences:\n" + r.reverse.str();
         if (o.mutation == Mutation::none) {
-            Generator g(seed_of(op.name, si) + 29);
             check_forward(op, s, xs, g, r, o);
             check_f32(op, s, xs, r, o);
+            check_second(op, s, xs, g, r, Mutation::none);
         }
         r.ok = r.problem.empty();
         out.ok = out.ok && r.ok;
@@ -121,6 +167,7 @@ OpCheck check_op(const OpInfo& op, const OpCheckOptions& o) {
         out.worst_forward = std::max(out.worst_forward, r.forward_error);
         out.worst_consistency = std::max(out.worst_consistency, r.consistency);
         out.worst_f32 = std::max(out.worst_f32, r.f32_error);
+        out.worst_second = std::max(out.worst_second, r.second.worst_error);
         out.samples.push_back(std::move(r));
     }
     return out;

@@ -21,6 +21,7 @@ void mutant_vjp(const VjpArgs<T>& a, Cotangents<T>& c) {
         if constexpr (M == Mutation::flip) c[i] = -c[i];
         if constexpr (M == Mutation::drop)
             if (i == K) c[i] = Var<T>();
+        if constexpr (M == Mutation::detach) c[i] = c[i].detach();
     }
 }
 
@@ -37,6 +38,7 @@ Var<double> call(const Attrs& a, const std::vector<Var<double>>& x, Mutation m, 
     detail::VjpFn<double> fn = &detail::vjp_thunk<Op, double>;
     if (m == Mutation::scale) fn = &mutant_vjp<Op, double, Mutation::scale, 0>;
     if (m == Mutation::flip) fn = &mutant_vjp<Op, double, Mutation::flip, 0>;
+    if (m == Mutation::detach) fn = &mutant_vjp<Op, double, Mutation::detach, 0>;
     if (m == Mutation::drop)
         fn = k == 0 ? &mutant_vjp<Op, double, Mutation::drop, 0> : &mutant_vjp<Op, double, Mutation::drop, 1>;
     return call_with<Op, double>(fn, a, x, Seq{});

@@ -9,8 +9,9 @@
 
 namespace tg {
 
-/// Deliberate corruptions of a VJP rule, to prove that the checks can fail.
-enum class Mutation { none, scale, flip, drop };
+/// Deliberate corruptions of a VJP rule, to prove that the checks can fail. `detach` keeps the
+/// VJP's value but cuts its dependence on the primal: right to first order, wrong to second.
+enum class Mutation { none, scale, flip, drop, detach };
 
 struct OpInfo {
     const char* name;
@@ -32,6 +33,7 @@ std::vector<Tensor<double>> sample_inputs(const Sample& s, std::uint64_t seed);
 struct SampleCheck {
     std::string label;
     GradcheckReport reverse;   ///< VJP against finite differences
+    GradcheckReport second;    ///< d/dx <u, J(x)^T v> by double backward against finite differences
     double forward_error = 0;  ///< JVP against finite differences (relative, worst element)
     double consistency = 0;    ///< |<v, J u>_jvp - <J^T v, u>_vjp| / max(1, |.|)
     double f32_error = 0;      ///< float forward against double forward, relative to max(1, |y|)
@@ -43,7 +45,7 @@ struct OpCheck {
     std::string name;
     std::vector<SampleCheck> samples;
     bool ok = true;
-    double worst_reverse = 0, worst_forward = 0, worst_consistency = 0, worst_f32 = 0;
+    double worst_reverse = 0, worst_forward = 0, worst_consistency = 0, worst_f32 = 0, worst_second = 0;
 };
 
 struct OpCheckOptions {

@@ -20,7 +20,7 @@ const tg::OpInfo& info(const char* name) {
 
 TEST_CASE_TEMPLATE_DEFINE("registered op passes reverse - forward - consistency and f32 checks", Op, op_checks) {
     const tg::OpCheck r = tg::check_op(info(Op::name));
-    INFO("op " << Op::name);
+    INFO("op " << std::string(Op::name));
     CHECK(r.samples.size() >= 2);
     for (const auto& s : r.samples) {
         INFO("sample " << s.label << ": " << s.problem);
@@ -37,12 +37,27 @@ TEST_CASE_TEMPLATE_DEFINE("gradcheck catches a mutated VJP of every op", Op, op_
         o.drop_input = drop;
         return !tg::check_op(op, o).ok;
     };
-    INFO("op " << Op::name);
+    INFO("op " << std::string(Op::name));
     CHECK_MESSAGE(caught(tg::Mutation::scale, 0), "a rule scaled by 1 + 1e-4 passed");
     CHECK_MESSAGE(caught(tg::Mutation::flip, 0), "a sign-flipped rule passed");
     for (int i = 0; i < Op::arity; ++i) CHECK_MESSAGE(caught(tg::Mutation::drop, i), "dropping input " << i << " passed");
 }
 TEST_CASE_TEMPLATE_APPLY(op_mutations, tg::ops::OpList);
+
+TEST_CASE_TEMPLATE_DEFINE("second-order check catches a VJP that is right only to first order", Op, op_second) {
+    const tg::OpInfo& op = info(Op::name);
+    const tg::OpCheck clean = tg::check_op(op);
+    double curvature = 0;
+    for (const auto& s : clean.samples) curvature = std::max(curvature, s.second.largest);
+    tg::OpCheckOptions o;
+    o.mutation = tg::Mutation::detach;
+    const bool caught = !tg::check_op(op, o).ok;
+    INFO("op " << std::string(Op::name) << ", largest second derivative " << curvature);
+    // A detached VJP is still right where the second derivative vanishes (linear and piecewise
+    // linear ops); everywhere else the check must catch it.
+    CHECK(caught == (curvature > 1e-6));
+}
+TEST_CASE_TEMPLATE_APPLY(op_second, tg::ops::OpList);
 
 TEST_CASE("the runtime registry lists every op of OpList once") {
     CHECK(tg::op_registry().size() == std::tuple_size_v<tg::ops::OpList>);
