@@ -16,4 +16,5 @@
 #include "autodiff/jacobian.hpp"
 #include "autodiff/var.hpp"
 
+#include "ops/custom_function.hpp"
 #include "ops/functions.hpp"

@@ -44,7 +44,7 @@ std::vector<Var<T>> sweep(detail::Tape<T>& tape, const Var<T>& root, const Tenso
         if (!g.defined()) continue;
         if (!keep && !nd.out->is_leaf) adj[nd.out->slot] = Var<T>();
         if (retain && nd.out->retain_grad) accumulate(nd.out->grad, g);
-        VjpArgs<T> args{{}, Var<T>(nd.out), g, nd.attrs, nd.needs};
+        VjpArgs<T> args{{}, Var<T>(nd.out), g, nd.attrs, nd.needs, nd.state.get()};
         for (int j = 0; j < nd.n_in; ++j) args.x[j] = Var<T>(nd.in[j]);
         Cotangents<T> c;
         nd.vjp(args, c);

@@ -80,13 +80,14 @@ namespace {
 
 template <class T>
 Var<T> record(VjpFn<T> vjp, const char* name, const Attrs& attrs, Tensor<T>&& y, const Var<T>* const* inputs,
-              int n_in) {
+              int n_in, std::shared_ptr<const void> state) {
     Tape<T>& tape = active_tape<T>();
     Node<T> node;  // filled here, moved into the tape only if some input needs a gradient
     node.vjp = vjp;
     node.name = name;
     node.n_in = n_in;
     node.attrs = attrs;
+    node.state = std::move(state);
     for (int i = 0; i < n_in; ++i) {
         const auto& in = inputs[i]->node();
         node.in[i] = in;
@@ -135,7 +136,7 @@ void clear_tape() {
     template void detail::push_tape<T>(detail::Tape<T>*);                                                   \
     template void detail::pop_tape<T>();                                                                    \
     template Var<T> detail::record<T>(detail::VjpFn<T>, const char*, const Attrs&, Tensor<T>&&,            \
-                                      const Var<T>* const*, int);                                           \
+                                      const Var<T>* const*, int, std::shared_ptr<const void>);                                           \
     template std::size_t tape_size<T>();                                                                    \
     template void clear_tape<T>();
 TG_INSTANTIATE(float)

@@ -20,7 +20,7 @@
 namespace tg {
 
 namespace detail {
-inline constexpr int max_inputs = 3;
+inline constexpr int max_inputs = 4;
 }
 
 /// What a VJP rule sees. Rules are written with differentiable Var ops, so a create_graph
@@ -32,6 +32,7 @@ struct VjpArgs {
     Var<T> gy;                                 ///< cotangent of the output (output's shape)
     const Attrs& attrs;
     unsigned needs;
+    const void* state = nullptr;  ///< per-node data of a custom function (null for registered ops)
     bool need(int i) const { return (needs >> i) & 1u; }
 };
 template <class T>
@@ -60,6 +61,7 @@ struct Node {
     unsigned needs = 0;  // bit i: input i receives a cotangent
     std::shared_ptr<VarNode<T>> out;
     Attrs attrs;
+    std::shared_ptr<const void> state;  // a custom function's rules, kept alive with the node
 };
 
 /// Nodes in chunks that never move (a create_graph sweep appends while it holds references) and
@@ -80,6 +82,7 @@ public:
             Node<T>& n = (*this)[i];
             for (auto& p : n.in) p.reset();
             n.out.reset();
+            n.state.reset();
         }
         size_ = 0;
     }
@@ -115,7 +118,7 @@ void pop_tape();
 /// @throws AutogradError if an input belongs to a released graph.
 template <class T>
 Var<T> record(VjpFn<T> vjp, const char* name, const Attrs& attrs, Tensor<T>&& y,
-              const Var<T>* const* inputs, int n_in);
+              const Var<T>* const* inputs, int n_in, std::shared_ptr<const void> state = nullptr);
 
 }  // namespace detail
 
