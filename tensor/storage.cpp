@@ -1,16 +1,17 @@
-// Buffer allocation with per-thread caches, because the allocator dominated small-op cost:
-// aligned_alloc goes through glibc's slow memalign path (no tcache), and a tiny op + backward
-// allocates ~6 buffers. Two caches, both per thread and bounded:
+// Buffer allocation with per-thread caches, because the allocator dominated op cost:
+// aligned_alloc goes through glibc's slow memalign path (no tcache), a tiny op + backward
+// allocates ~6 buffers, and a freed block above glibc's trim/mmap thresholds (128 KiB) goes back
+// to the kernel, so the next op page-faults it in again (a fresh 40 MB result page-faults for
+// longer than the math it holds takes: NOTES-deps section 1). Two caches, per thread, bounded:
 //  - small blocks (<= 4 KiB) in 64-byte size classes, up to 32 blocks each;
-//  - up to 4 large blocks (>= 1 MiB, <= 512 MiB in all), reused for a request of at most their
-//    capacity and at least half of it: glibc serves these with mmap, and a fresh 40 MB result
-//    page-faults for longer than the math it holds takes (NOTES-deps section 1).
-// Blocks are plain malloc blocks aligned by hand (header of 64 bytes, data on a 64-byte line), so
-// a block may be freed on another thread than the one that allocated it.
+//  - larger blocks in power-of-two capacities, up to 4 blocks each and 512 MiB in all.
+// Blocks are plain malloc blocks aligned by hand (a 64-byte header, data on a 64-byte line), so a
+// block may be freed on another thread than the one that allocated it.
 #include "storage.hpp"
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <cstdlib>
 #include <new>
@@ -22,11 +23,11 @@ namespace {
 
 constexpr std::size_t line = 64;
 constexpr std::size_t small_max = 4096;
-constexpr std::size_t n_classes = small_max / line;
-constexpr std::size_t per_class = 32;
-constexpr std::size_t large_min = std::size_t{1} << 20;
-constexpr std::size_t large_total_max = std::size_t{512} << 20;
-constexpr std::size_t large_slots = 4;
+constexpr std::size_t n_small = small_max / line;
+constexpr std::size_t small_keep = 32;
+constexpr int n_big = 48;  // power-of-two classes above small_max
+constexpr std::size_t big_keep = 4;
+constexpr std::size_t big_total_max = std::size_t{512} << 20;
 
 thread_local bool cache_gone = false;  // trivial, so valid even after the cache is destroyed
 
@@ -48,41 +49,40 @@ void destroy(void* data) noexcept {
     std::free(raw);
 }
 
+int big_class(std::size_t capacity) { return std::bit_width(capacity - 1) - 12; }  // 8 KiB -> 1
+
 struct Cache {
-    std::array<std::vector<void*>, n_classes> small;
-    std::array<void*, large_slots> large{};
-    std::size_t large_bytes = 0;
+    std::array<std::vector<void*>, n_small> small;
+    std::array<std::vector<void*>, n_big> big;
+    std::size_t big_bytes = 0;
     ~Cache() {
         cache_gone = true;
         for (auto& v : small)
             for (void* p : v) destroy(p);
-        for (void* p : large)
-            if (p) destroy(p);
+        for (auto& v : big)
+            for (void* p : v) destroy(p);
     }
 };
 thread_local Cache cache;
 
+std::size_t round_capacity(std::size_t bytes) {
+    const std::size_t c = std::max<std::size_t>(line, (bytes + line - 1) / line * line);
+    return c <= small_max ? c : std::bit_ceil(c);
+}
+
 }  // namespace
 
 void* buffer_allocate(std::size_t bytes) {
-    const std::size_t capacity = std::max<std::size_t>(line, (bytes + line - 1) / line * line);
+    const std::size_t capacity = round_capacity(bytes);
     void* data = nullptr;
-    if (!cache_gone && capacity <= small_max) {
-        auto& v = cache.small[capacity / line - 1];
-        if (!v.empty()) {
-            data = v.back();
-            v.pop_back();
-        }
-    } else if (!cache_gone && capacity >= large_min) {
-        for (void*& p : cache.large) {
-            if (!p) continue;
-            const std::size_t c = header_of(p)->capacity;
-            if (c >= capacity && c / 2 <= capacity) {
-                data = p;
-                p = nullptr;
-                cache.large_bytes -= c;
-                break;
-            }
+    if (!cache_gone) {
+        const bool small = capacity <= small_max;
+        const int k = small ? static_cast<int>(capacity / line - 1) : big_class(capacity);
+        auto* v = small ? &cache.small[k] : (k < n_big ? &cache.big[k] : nullptr);
+        if (v && !v->empty()) {
+            data = v->back();
+            v->pop_back();
+            if (!small) cache.big_bytes -= capacity;
         }
     }
     if (!data) data = fresh(capacity);
@@ -94,19 +94,20 @@ void* buffer_allocate(std::size_t bytes) {
 
 void buffer_free(void* data) noexcept {
     const std::size_t c = header_of(data)->capacity;
-    if (!cache_gone && c <= small_max) {
-        auto& v = cache.small[c / line - 1];
-        if (v.size() < per_class) {
-            v.push_back(data);
-            return;
-        }
-    } else if (!cache_gone && c >= large_min && c <= large_total_max) {
-        for (void*& p : cache.large) {
-            if (p) continue;
-            if (cache.large_bytes + c > large_total_max) break;
-            p = data;
-            cache.large_bytes += c;
-            return;
+    if (!cache_gone) {
+        if (c <= small_max) {
+            auto& v = cache.small[c / line - 1];
+            if (v.size() < small_keep) {
+                v.push_back(data);
+                return;
+            }
+        } else if (const int k = big_class(c); k < n_big && cache.big_bytes + c <= big_total_max) {
+            auto& v = cache.big[k];
+            if (v.size() < big_keep) {
+                v.push_back(data);
+                cache.big_bytes += c;
+                return;
+            }
         }
     }
     destroy(data);
