@@ -4,7 +4,7 @@
 // to the kernel, so the next op page-faults it in again (a fresh 40 MB result page-faults for
 // longer than the math it holds takes: NOTES-deps section 1). Two caches, per thread, bounded:
 //  - small blocks (<= 4 KiB) in 64-byte size classes, up to 32 blocks each;
-//  - larger blocks in power-of-two capacities, up to 4 blocks each and 512 MiB in all.
+//  - larger blocks in power-of-two capacities, up to 32 blocks each and 512 MiB in all.
 // Blocks are plain malloc blocks aligned by hand (a 64-byte header, data on a 64-byte line), so a
 // block may be freed on another thread than the one that allocated it.
 #include "storage.hpp"
@@ -26,7 +26,7 @@ constexpr std::size_t small_max = 4096;
 constexpr std::size_t n_small = small_max / line;
 constexpr std::size_t small_keep = 32;
 constexpr int n_big = 48;  // power-of-two classes above small_max
-constexpr std::size_t big_keep = 4;
+constexpr std::size_t big_keep = 32;  // a backward pass frees many same-size temporaries at once
 constexpr std::size_t big_total_max = std::size_t{512} << 20;
 
 thread_local bool cache_gone = false;  // trivial, so valid even after the cache is destroyed
