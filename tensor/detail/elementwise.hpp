@@ -33,8 +33,12 @@ template <class T, class F, std::size_t K, std::size_t I = 0, class... Args>
 void flat_chunk(F& f, T* out, const std::array<const T*, K>& in, const std::array<bool, K>& scalar,
                 std::int64_t b, std::int64_t e, const Args&... args) {
     if constexpr (I == K) {
-        auto o = adapt1(out + b, e - b);
-        xt::noalias(o) = f(args...);
+        // All inputs single values cannot happen here (then the output has one element and takes
+        // the tiny path): not instantiating that combination saves compile time.
+        if constexpr (!(xt::is_xscalar<std::decay_t<Args>>::value && ...)) {
+            auto o = adapt1(out + b, e - b);
+            xt::noalias(o) = f(args...);
+        }
     } else {
         if (scalar[I]) {
             flat_chunk<T, F, K, I + 1>(f, out, in, scalar, b, e, args..., xt::xscalar<T>(in[I][0]));
