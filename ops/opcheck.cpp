@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "../tensor/math.hpp"
+#include "../autodiff/forward.hpp"
 #include "../autodiff/gradients.hpp"
 #include "../ops/functions.hpp"
 #include "../tensor/random.hpp"
@@ -44,7 +45,17 @@ void check_forward(const OpInfo& op, const Sample& s, const std::vector<Tensor<d
         us.push_back(normal<double>(x.shape(), 0.0, 1.0, g));
         for (double v : x.to_vector()) xmax = std::max(xmax, std::abs(v));
     }
-    const Var<double> dy = op.jvp(s.attrs, as_vars(xs), as_vars(us));
+    // Through the forward-mode engine (ForwardScope, attach_tangent), as tg::jvp runs it.
+    Var<double> dy;
+    {
+        ForwardScope forward;
+        std::vector<Var<double>> xv;
+        for (std::size_t i = 0; i < xs.size(); ++i) {
+            xv.emplace_back(xs[i]);
+            set_tangent(xv.back(), Var<double>(us[i]));
+        }
+        dy = tangent_of(op.call(s.attrs, xv, Mutation::none, 0));
+    }
     const Tensor<double> y = op.call(s.attrs, as_vars(xs), Mutation::none, 0).value();
     const Tensor<double> jv = dy.defined() ? dy.value().broadcast_to(y.shape()) : Tensor<double>(y.shape());
     auto at = [&](double t) {

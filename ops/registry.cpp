@@ -49,18 +49,9 @@ Var<float> call_f32(const Attrs& a, const std::vector<Var<float>>& x) {
     return call_with<Op, float>(&detail::vjp_thunk<Op, float>, a, x, std::make_index_sequence<Op::arity>{});
 }
 
-template <class Op>
-Var<double> jvp(const Attrs& a, const std::vector<Var<double>>& x, const std::vector<Var<double>>& dx) {
-    NoGrad guard;
-    const Var<double> y = call<Op>(a, x, Mutation::none, 0);
-    JvpArgs<double> args{{}, y, {}, a};
-    for (std::size_t i = 0; i < x.size(); ++i) args.x[i] = x[i], args.dx[i] = dx[i];
-    return Op::jvp(args);
-}
-
 template <class... Ops>
 std::vector<OpInfo> make_registry(std::tuple<Ops...>*) {
-    return {OpInfo{Ops::name, Ops::arity, &Ops::samples, &call<Ops>, &call_f32<Ops>, &jvp<Ops>}...};
+    return {OpInfo{Ops::name, Ops::arity, &Ops::samples, &call<Ops>, &call_f32<Ops>}...};
 }
 
 double draw(Domain d, Generator& g, index_t i) {

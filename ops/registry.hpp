@@ -20,8 +20,6 @@ struct OpInfo {
     /// Runs the op on Vars; `mutation` corrupts its recorded VJP (drop: input `drop_input`).
     Var<double> (*call)(const Attrs&, const std::vector<Var<double>>&, Mutation mutation, int drop_input);
     Var<float> (*call_f32)(const Attrs&, const std::vector<Var<float>>&);
-    /// The op's JVP rule: output tangent for input tangents `dx` (undefined = zero).
-    Var<double> (*jvp)(const Attrs&, const std::vector<Var<double>>& x, const std::vector<Var<double>>& dx);
 };
 
 /// Every registered op, in OpList order.
