@@ -10,7 +10,9 @@
 
 #include "autodiff/tape.hpp"
 #include "autodiff/functional.hpp"
+#include "autodiff/dual.hpp"
 #include "autodiff/forward.hpp"
+#include "autodiff/forward_scalar.hpp"
 #include "autodiff/gradcheck.hpp"
 #include "autodiff/gradients.hpp"
 #include "autodiff/jacobian.hpp"
