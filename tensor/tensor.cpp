@@ -336,67 +336,9 @@ std::ostream& operator<<(std::ostream& os, const Tensor<T>& t) {
     return os << t.str();
 }
 
-template <class T>
-Tensor<T> ones(const Shape& shape) {
-    return full<T>(shape, T(1));
-}
-
-template <class T>
-Tensor<T> full(const Shape& shape, T value) {
-    Tensor<T> t = Tensor<T>::empty(shape);
-    std::fill(t.data(), t.data() + t.numel(), value);
-    return t;
-}
-
-template <class T>
-Tensor<T> arange(T start, T stop, T step) {
-    if (step == T(0)) throw DomainError("arange: step is 0");
-    const double n = std::ceil((static_cast<double>(stop) - start) / step);
-    const index_t len = n > 0 ? static_cast<index_t>(n) : 0;
-    Tensor<T> t = Tensor<T>::empty(Shape{len});
-    for (index_t i = 0; i < len; ++i) t.data()[i] = static_cast<T>(start + static_cast<double>(i) * step);
-    return t;
-}
-
-template <class T>
-Tensor<T> linspace(T start, T stop, index_t num) {
-    if (num < 0) throw DomainError("linspace: negative number of points " + std::to_string(num));
-    Tensor<T> t = Tensor<T>::empty(Shape{num});
-    const double h = num > 1 ? (static_cast<double>(stop) - start) / static_cast<double>(num - 1) : 0.0;
-    for (index_t i = 0; i < num; ++i) t.data()[i] = static_cast<T>(start + h * static_cast<double>(i));
-    if (num > 1) t.data()[num - 1] = stop;
-    return t;
-}
-
-template <class T>
-Tensor<T> eye(index_t n) {
-    Tensor<T> t(Shape{n, n});
-    for (index_t i = 0; i < n; ++i) t.data()[i * n + i] = T(1);
-    return t;
-}
-
-template <class T>
-bool allclose(const Tensor<T>& a, const Tensor<T>& b, double rtol, double atol) {
-    if (!(a.shape() == b.shape())) return false;
-    const auto va = a.to_vector(), vb = b.to_vector();
-    for (std::size_t i = 0; i < va.size(); ++i) {
-        const double x = va[i], y = vb[i];
-        if (std::isnan(x) || std::isnan(y)) return false;
-        if (x == y) continue;  // equal infinities
-        if (!(std::abs(x - y) <= atol + rtol * std::abs(y))) return false;
-    }
-    return true;
-}
-
 #define TG_INSTANTIATE(T)                                                          \
     template class Tensor<T>;                                                      \
-    template std::ostream& operator<<(std::ostream&, const Tensor<T>&);            \
-    template Tensor<T> ones<T>(const Shape&);                                      \
-    template Tensor<T> full<T>(const Shape&, T);                                   \
-    template Tensor<T> arange<T>(T, T, T);                                         \
-    template Tensor<T> linspace<T>(T, T, index_t);                                 \
-    template Tensor<T> eye<T>(index_t);                                            \
-    template bool allclose<T>(const Tensor<T>&, const Tensor<T>&, double, double);
+    template std::ostream& operator<<(std::ostream&, const Tensor<T>&);
 TG_INSTANTIATE(float)
 TG_INSTANTIATE(double)
 template Tensor<double> Tensor<float>::to<double>() const;
