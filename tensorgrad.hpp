@@ -16,6 +16,7 @@
 #include "autodiff/gradcheck.hpp"
 #include "autodiff/gradients.hpp"
 #include "autodiff/jacobian.hpp"
+#include "autodiff/rev.hpp"
 #include "autodiff/var.hpp"
 
 #include "ops/custom_function.hpp"
