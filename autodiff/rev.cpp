@@ -58,6 +58,7 @@ void reserve_at_least(RevTapeState<T>& t, std::size_t n) {
     if (n > max_capacity)
         throw AutogradError(
             "tg::Rev: the tape of this thread is full (2^32 - 1 records); clear it or record less");
+    n = std::max<std::size_t>(n, rev_first);
     if (n > t.cap) {
         std::size_t cap = t.cap ? t.cap : first_capacity;
         while (cap < n) cap *= 2;
@@ -66,9 +67,9 @@ void reserve_at_least(RevTapeState<T>& t, std::size_t n) {
         t.adj = resize(t.adj, cap);
         t.cap = static_cast<std::uint32_t>(cap);
     }
-    if (t.size == 0) {  // first use: the dummy record, a fresh epoch
-        t.rec[0] = {0, 0, T(0), T(0)};
-        t.size = 1, t.base = 1;
+    if (t.size == 0) {  // first use: the constant and junk slots (NOTE [rev tape]), a fresh epoch
+        for (std::uint32_t k = 0; k < rev_first; ++k) t.rec[k] = {0, 0, T(0), T(0)}, t.adj[k] = T(0);
+        t.size = t.base = rev_first;
         t.epoch = rev_next_epoch();
     }
 }
@@ -84,6 +85,11 @@ std::uint32_t rev_next_epoch() noexcept {
 template <class T>
 void rev_grow(RevTapeState<T>& t) {
     reserve_at_least(t, std::size_t(t.size) + 1);
+}
+
+template <class T>
+void rev_reserve(RevTapeState<T>& t, std::size_t n) {
+    reserve_at_least(t, std::size_t(t.size == 0 ? rev_first : t.size) + n);
 }
 
 template <class T>
@@ -106,8 +112,9 @@ void rev_foreign(const char* where, std::uint32_t epoch) {
 // or NaN (sqrt at 0, log at 0, ...) reaches the gradient only when the output really depends on it:
 // 0 * inf would otherwise make the gradient NaN. It also skips unused parts of the tape.
 template <class T>
-void rev_sweep(RevTapeState<T>& t, std::uint32_t top, std::uint32_t lo) {
+void rev_sweep(RevTapeState<T>& t, std::uint32_t top, std::uint32_t stop) {
     t.swept_epoch = t.epoch;
+    const std::uint32_t lo = t.base;
     if (t.size == 0 || top < lo) {  // a constant output: every adjoint is 0
         t.swept_hi = 0;
         return;
@@ -116,7 +123,7 @@ void rev_sweep(RevTapeState<T>& t, std::uint32_t top, std::uint32_t lo) {
     const RevRecord<T>* __restrict rec = t.rec;
     std::memset(adj + lo, 0, sizeof(T) * (top + 1 - lo));
     adj[top] = T(1);
-    for (std::uint32_t k = top + 1; k-- > lo;) {
+    for (std::uint32_t k = top + 1; k-- > stop;) {
         const T g = adj[k];
         if (g == T(0)) continue;
         const RevRecord<T>& r = rec[k];
@@ -155,6 +162,8 @@ std::vector<Rev<T>>& rev_leaves(std::uint32_t depth) {
 
 template void rev_grow<double>(RevTapeState<double>&);
 template void rev_grow<float>(RevTapeState<float>&);
+template void rev_reserve<double>(RevTapeState<double>&, std::size_t);
+template void rev_reserve<float>(RevTapeState<float>&, std::size_t);
 template void rev_foreign<double>(const char*, std::uint32_t);
 template void rev_foreign<float>(const char*, std::uint32_t);
 template void rev_sweep<double>(RevTapeState<double>&, std::uint32_t, std::uint32_t);
@@ -182,7 +191,7 @@ void RevTape<T>::clear() {
     check_not_in_gradient<T>("clear");
     auto& t = detail::rev_tape<T>();
     if (t.size == 0) return;
-    t.size = 1, t.base = 1;
+    t.size = t.base = detail::rev_first;
     t.epoch = detail::rev_next_epoch();
     t.swept_epoch = 0, t.swept_hi = 0;
 }
@@ -198,14 +207,13 @@ void RevTape<T>::release() {
 
 template <class T>
 void RevTape<T>::reserve(std::size_t n) {
-    auto& t = detail::rev_tape<T>();
-    detail::reserve_at_least(t, std::size_t(t.size == 0 ? 1 : t.size) + n);
+    detail::rev_reserve(detail::rev_tape<T>(), n);
 }
 
 template <class T>
 std::size_t RevTape<T>::size() noexcept {
     const auto& t = detail::rev_tape<T>();
-    return t.size == 0 ? 0 : t.size - 1;
+    return t.size == 0 ? 0 : t.size - detail::rev_first;
 }
 
 template <class T>
@@ -213,7 +221,7 @@ void RevTape<T>::backward(const Rev<T>& y) {
     auto& t = detail::rev_tape<T>();
     if (!y.is_constant() && ((y.e_ & ~detail::rev_owned) != t.epoch || y.e_ == 0))
         detail::rev_foreign<T>("RevTape::backward", y.e_);
-    detail::rev_sweep(t, y.index(), t.base);
+    detail::rev_sweep(t, y.index(), std::max(t.base, detail::rev_first) - 1);
 }
 
 template <class T>

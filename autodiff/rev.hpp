@@ -21,6 +21,7 @@
 // cleared on both sides by a copy, passed on by a move. A named owner consumed through std::move
 // is marked moved-from; using it again is an AutogradError, never a silently wrong gradient.
 // docs/scalar_reverse.md has the design and its measured costs.
+#include <algorithm>
 #include <compare>
 #include <cstdint>
 #include <span>
@@ -51,8 +52,11 @@ namespace detail {
 
 // NOTE [rev tape]: records are appended in creation order and an operand always exists before its
 // result, so every operand index is smaller than the record's own: the sweep is one reverse loop.
-// Slot 0 is a dummy: a constant (a Rev not on the tape) has index 0, a one-operand record has
-// i1 = 0, a variable has i0 = i1 = 0, and what the sweep adds into adj[0] is never read.
+// Index 0 is a constant (a Rev not on the tape). Records 1..rev_junk are junk slots: the unused
+// operand of a one-operand record, and both operands of a variable, point at junk slot
+// 1 + (k mod rev_junk) with partial 0. The sweep's `adj[i] += g * 0` into them is never read, and
+// rotating them keeps those updates rev_junk records apart: one shared slot would chain every
+// record through one memory location (a store-to-load forwarding delay each, measured 3x slower).
 //
 // NOTE [rev epochs]: a Rev on the tape carries the epoch of the tape segment it was recorded in.
 // clear() and each tg::gradient call start a new, process-wide unique epoch, so a Rev from another
@@ -69,12 +73,12 @@ struct RevRecord {
 
 template <class T>
 struct RevTapeState {
-    RevRecord<T>* rec = nullptr;  // [cap]; rec[0] is the dummy
+    RevRecord<T>* rec = nullptr;  // [cap]; rec[0..rev_junk] are not operations
     T* adj = nullptr;             // [cap] adjoints, filled by backward()
     std::uint32_t size = 0;       // records in use (0 until the first variable: nothing allocated)
     std::uint32_t cap = 0;
     std::uint32_t epoch = 0;        // epoch of the current segment (0: no variables yet)
-    std::uint32_t base = 1;         // first record of the current segment
+    std::uint32_t base = 0;         // first record of the current segment
     std::uint32_t depth = 0;        // tg::gradient calls active on this thread
     std::uint32_t swept_epoch = 0;  // backward() ran in this epoch, over records below swept_hi
     std::uint32_t swept_hi = 0;
@@ -93,14 +97,18 @@ inline RevTapeState<T>& rev_tape() noexcept {
 template <class T>
 void rev_grow(RevTapeState<T>& t);  // doubles the capacity (or allocates the first block)
 template <class T>
+void rev_reserve(RevTapeState<T>& t, std::size_t n);  // room for n more records
+template <class T>
 [[noreturn]] void rev_foreign(const char* where, std::uint32_t epoch);
 template <class T>
-void rev_sweep(RevTapeState<T>& t, std::uint32_t top, std::uint32_t lo);
+void rev_sweep(RevTapeState<T>& t, std::uint32_t top, std::uint32_t stop);  // records (stop, top]
 template <class T>
 std::vector<Rev<T>>& rev_leaves(std::uint32_t depth);  // reused by tg::gradient, one per depth
 std::uint32_t rev_next_epoch() noexcept;
 
-inline constexpr std::uint32_t rev_owned = 0x80000000u;  // the ownership bit of Rev's epoch word
+inline constexpr std::uint32_t rev_owned = 0x80000000u;   // the ownership bit of Rev's epoch word
+inline constexpr std::uint32_t rev_junk = 32;             // junk slots 1..rev_junk (NOTE [rev tape])
+inline constexpr std::uint32_t rev_first = rev_junk + 1;  // the first record of an empty tape
 #ifdef TG_REV_NO_FUSION
 inline constexpr bool rev_fusion = false;  // to measure what fusion buys
 #else
@@ -224,11 +232,24 @@ struct RevCore {
         if ((((a.e_ ^ oe) | (b.e_ ^ oe)) & ~rev_owned) != 0) [[unlikely]]
             rev_foreign<T>("an operation", (a.e_ | rev_owned) != oe ? a.e_ : b.e_);
     }
+    static void check_output(const R& y, const char* where) {
+        if ((y.e_ & ~rev_owned) != rev_tape<T>().epoch) rev_foreign<T>(where, y.e_);
+    }
+    TG_REV_INLINE static std::uint32_t junk(std::uint32_t k) { return 1 + (k & (rev_junk - 1)); }
+    TG_REV_INLINE static bool single(const Rec& r) { return r.i1 <= rev_junk; }  // one operand
     TG_REV_INLINE static std::uint32_t push(RevTapeState<T>& t, std::uint32_t ia, T da, std::uint32_t ib, T db) {
         if (t.size == t.cap) [[unlikely]]
             rev_grow(t);
         const std::uint32_t k = t.size;
         t.rec[k] = {ia, ib, da, db};
+        t.size = k + 1;
+        return k;
+    }
+    TG_REV_INLINE static std::uint32_t push1(RevTapeState<T>& t, std::uint32_t ia, T da) {
+        if (t.size == t.cap) [[unlikely]]
+            rev_grow(t);
+        const std::uint32_t k = t.size;
+        t.rec[k] = {ia, junk(k), da, T(0)};
         t.size = k + 1;
         return k;
     }
@@ -248,8 +269,25 @@ struct RevCore {
 
     static R variable(T v) {
         auto& t = rev_tape<T>();
-        const std::uint32_t k = push(t, 0, T(0), 0, T(0));
+        if (t.size == t.cap) [[unlikely]]
+            rev_grow(t);
+        const std::uint32_t k = t.size;
+        t.rec[k] = {junk(k), junk(k + rev_junk / 2), T(0), T(0)};
+        t.size = k + 1;
         return make(v, k, t.epoch);  // a variable is never consumed: it is not an operation's result
+    }
+    // n variables at once, contiguous on the tape (tg::gradient), into out[0..n).
+    static void variables(const T* x, std::size_t n, R* out) {
+        auto& t = rev_tape<T>();
+        if (std::size_t(t.cap) - t.size < n) rev_reserve(t, n);
+        const std::uint32_t k0 = t.size, e = t.epoch;
+        Rec* const rec = t.rec;
+        for (std::uint32_t i = 0; i < n; ++i) {
+            const std::uint32_t k = k0 + i;
+            rec[k] = {junk(k), junk(k + rev_junk / 2), T(0), T(0)};
+            out[i] = make(x[i], k, e);
+        }
+        t.size = k0 + std::uint32_t(n);
     }
 
     // Result v of an operation on a with partial d. Ca: a may be consumed (NOTE [rev fusion]).
@@ -266,7 +304,7 @@ struct RevCore {
             }
         }
         check(a, oe);
-        return make(v, push(t, a.i_, d, 0, T(0)), oe);
+        return make(v, push1(t, a.i_, d), oe);
     }
 
     // Result v of an operation on a and b with partials da, db. Ca, Cb: a, b may be consumed.
@@ -286,15 +324,15 @@ struct RevCore {
         if (a.i_ != 0 && b.i_ != 0) [[likely]] {
             check2(a, b, oe);
             if (a.i_ == b.i_) [[unlikely]]  // x * x: one operand
-                return make(v, push(t, a.i_, da + db, 0, T(0)), oe);
+                return make(v, push1(t, a.i_, da + db), oe);
             return make(v, push(t, a.i_, da, b.i_, db), oe);
         }
         if (a.i_ != 0) {  // (not a reference chosen at run time: that would keep both in memory)
             check(a, oe);
-            return make(v, push(t, a.i_, da, 0, T(0)), oe);
+            return make(v, push1(t, a.i_, da), oe);
         }
         check(b, oe);
-        return make(v, push(t, b.i_, db, 0, T(0)), oe);
+        return make(v, push1(t, b.i_, db), oe);
     }
 
     // f owns the top record k; the result is f * df + o * dO. Fused in place if it still fits in
@@ -312,11 +350,11 @@ struct RevCore {
             check(o, oe);
             scale(r, df);
             (o.i_ == r.i0 ? r.d0 : r.d1) += dO;
-        } else if (r.i1 == 0) {
+        } else if (single(r)) {
             if constexpr (Co) {
                 if (o.e_ == oe && o.i_ + 1 == k) {
                     Rec& q = t.rec[k - 1];
-                    if (q.i1 != 0) return 0;
+                    if (!single(q)) return 0;
                     q = {q.i0, r.i0, mul0(q.d0, dO), mul0(r.d0, df)};
                     t.size = k;
                     f.e_ = 0, o.e_ = 0;  // consumed: moved-from
@@ -400,24 +438,28 @@ requires std::is_floating_point_v<T> RevGradient<T> gradient(F&& f, std::span<co
     detail::RevSegment<T> segment;
     auto& t = detail::rev_tape<T>();
     std::vector<S>& xs = detail::rev_leaves<T>(t.depth);
-    xs.clear();
-    for (const T& v : x) xs.push_back(S::variable(v));
+    xs.resize(x.size());
+    detail::RevCore<T>::variables(x.data(), x.size(), xs.data());
     const auto y = detail::rev_call(f, static_cast<const std::vector<S>&>(xs));
     using R = std::remove_cvref_t<decltype(y)>;
     static_assert(std::is_same_v<R, S> || std::is_arithmetic_v<R>,
                   "tg::gradient: f must return one scalar of the type it is given (a tg::Rev<T>)");
-    RevGradient<T> out{T(0), std::vector<T>(x.size(), T(0))};
+    RevGradient<T> out{T(0), {}};
+    const std::uint32_t first = t.base;  // the variables are the segment's first records
     if constexpr (std::is_same_v<R, S>) {
         out.value = y.value();
         if (!y.is_constant()) {
-            RevTape<T>::backward(y);
+            // the variables [first, first + n) have nothing to propagate: the sweep stops above them
+            detail::RevCore<T>::check_output(y, "tg::gradient");
+            detail::rev_sweep(t, y.index(), first + std::uint32_t(x.size()) - 1);
             // a variable recorded after y (f returned an earlier one) did not reach y: gradient 0
-            for (std::size_t i = 0; i < xs.size(); ++i)
-                if (xs[i].index() < t.swept_hi) out.gradient[i] = t.adj[xs[i].index()];
+            const std::size_t reached = std::min<std::size_t>(x.size(), t.swept_hi - first);
+            out.gradient.assign(t.adj + first, t.adj + first + reached);
         }
     } else {
         out.value = static_cast<T>(y);
     }
+    out.gradient.resize(x.size(), T(0));
     return out;
 }
 

@@ -489,6 +489,19 @@ TEST_CASE("rev tape memory is reused after clear and by repeated gradient calls"
     CHECK(Tape::capacity() == cap);
 }
 
+TEST_CASE("rev a first gradient call with more variables than the initial arena grows it") {
+    std::vector<double> g;
+    std::thread([&] {  // a fresh thread: an empty tape
+        g = tg::gradient([](const auto& x) { return x[0] * x[x.size() - 1]; }, std::vector<double>(50000, 2.0))
+                .gradient;
+    })
+        .join();
+    CHECK(g.size() == 50000);
+    CHECK(g.front() == 2);
+    CHECK(g.back() == 2);
+    CHECK(g[1] == 0);
+}
+
 TEST_CASE("rev backward can run from several outputs and adjoint reads each sweep") {
     Tape::clear();
     const R x = R::variable(2), y = R::variable(5);
