@@ -11,8 +11,18 @@ namespace tg {
 
 namespace {
 
+// Gradient accumulation. Out of place in general (a gradient the user holds is never changed
+// behind their back); in place when nothing is recorded and nobody else sees the buffer, which
+// saves a tensor and a node per leaf per backward.
 template <class T>
 void accumulate(std::shared_ptr<detail::VarNode<T>>& into, const Var<T>& g) {
+    if (into && !grad_enabled() && into.use_count() == 1 && into->value.storage_use_count() == 1 &&
+        into->value.is_contiguous() && g.value().is_contiguous() && into->value.shape() == g.shape()) {
+        T* p = into->value.data();
+        const T* q = g.value().data();
+        for (index_t i = 0, n = g.numel(); i < n; ++i) p[i] += q[i];
+        return;
+    }
     into = into ? add(Var<T>(into), g).node() : g.node();
 }
 

@@ -63,6 +63,8 @@ public:
     index_t size(int axis) const;
     index_t numel() const { return shape_.numel(); }
     bool is_contiguous() const;
+    /// Number of tensors sharing this buffer (1: this one alone; in-place updates are safe).
+    long storage_use_count() const { return buf_.use_count(); }
     /// True when two tensors share the same buffer.
     bool shares_storage(const Tensor& o) const { return buf_.data() == o.buf_.data(); }
 
