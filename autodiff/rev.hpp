@@ -241,7 +241,8 @@ struct RevCore {
         if (t.size == t.cap) [[unlikely]]
             rev_grow(t);
         const std::uint32_t k = t.size;
-        t.rec[k] = {ia, ib, da, db};
+        Rec& r = t.rec[k];
+        r.i0 = ia, r.i1 = ib, r.d0 = da, r.d1 = db;
         t.size = k + 1;
         return k;
     }
@@ -249,7 +250,8 @@ struct RevCore {
         if (t.size == t.cap) [[unlikely]]
             rev_grow(t);
         const std::uint32_t k = t.size;
-        t.rec[k] = {ia, junk(k), da, T(0)};
+        Rec& r = t.rec[k];
+        r.i0 = ia, r.i1 = junk(k), r.d0 = da, r.d1 = T(0);
         t.size = k + 1;
         return k;
     }
@@ -310,7 +312,6 @@ struct RevCore {
     // Result v of an operation on a and b with partials da, db. Ca, Cb: a, b may be consumed.
     template <bool Ca, bool Cb>
     TG_REV_INLINE static R binary(const R& a, const R& b, T v, T da, T db) {
-        if ((a.i_ | b.i_) == 0) return R(v);
         auto& t = rev_tape<T>();
         const std::uint32_t oe = t.epoch | rev_owned;
         if constexpr (Ca && rev_fusion) {
@@ -321,12 +322,18 @@ struct RevCore {
             if (owns_top(b, t, oe))
                 if (const std::uint32_t k = fuse<Ca>(t, b, db, a, da, oe)) return make(v, k, oe);
         }
-        if (a.i_ != 0 && b.i_ != 0) [[likely]] {
-            check2(a, b, oe);
+        // Both operands live variables of this epoch (a constant has epoch 0): one test.
+        if ((((a.e_ ^ oe) | (b.e_ ^ oe)) & ~rev_owned) == 0) [[likely]] {
             if (a.i_ == b.i_) [[unlikely]]  // x * x: one operand
                 return make(v, push1(t, a.i_, da + db), oe);
             return make(v, push(t, a.i_, da, b.i_, db), oe);
         }
+        return binary_slow(t, a, b, v, da, db, oe);
+    }
+    // A constant operand, or a foreign one (an error).
+    static R binary_slow(RevTapeState<T>& t, const R& a, const R& b, T v, T da, T db, std::uint32_t oe) {
+        if ((a.i_ | b.i_) == 0) return R(v);
+        if (a.i_ != 0 && b.i_ != 0) check2(a, b, oe);  // throws
         if (a.i_ != 0) {  // (not a reference chosen at run time: that would keep both in memory)
             check(a, oe);
             return make(v, push1(t, a.i_, da), oe);
