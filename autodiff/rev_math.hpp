@@ -52,9 +52,12 @@ template <class A, class T>
 TG_REV_INLINE Rev<T> rev_apply1(const Rev<T>& a, T v, T d) {
     return RevCore<T>::template unary<rev_consumable<A>>(a, v, d);
 }
+// A number operand is known at compile time: the operation is a one-operand one.
 template <class A, class B, class T>
 TG_REV_INLINE Rev<T> rev_apply2(const Rev<T>& a, const Rev<T>& b, T v, T da, T db) {
-    return RevCore<T>::template binary<rev_consumable<A>, rev_consumable<B>>(a, b, v, da, db);
+    if constexpr (!rev_arg<A>) return RevCore<T>::template unary<rev_consumable<B>>(b, v, db);
+    else if constexpr (!rev_arg<B>) return RevCore<T>::template unary<rev_consumable<A>>(a, v, da);
+    else return RevCore<T>::template binary<rev_consumable<A>, rev_consumable<B>>(a, b, v, da, db);
 }
 template <class T>
 constexpr T rc(double v) {
