@@ -108,7 +108,7 @@ void rev_foreign(const char* where, std::uint32_t epoch) {
     throw AutogradError(msg);
 }
 
-// NOTE [zero adjoints]: a statement whose adjoint is zero is skipped, so a partial that is infinite
+// NOTE [zero adjoints]: a record whose adjoint is zero is skipped, so a partial that is infinite
 // or NaN (sqrt at 0, log at 0, ...) reaches the gradient only when the output really depends on it:
 // 0 * inf would otherwise make the gradient NaN. It also skips unused parts of the tape.
 template <class T>
@@ -132,6 +132,46 @@ void rev_sweep(RevTapeState<T>& t, std::uint32_t top, std::uint32_t stop) {
     }
     t.swept_hi = top + 1;
 }
+
+template <class T>
+Rev<T> RevCore<T>::variable(T v) {
+    auto& t = rev_tape<T>();
+    if (t.size == t.cap) rev_grow(t);
+    const std::uint32_t k = t.size;
+    t.rec[k] = {junk(k), junk(k + rev_junk / 2), T(0), T(0)};
+    t.size = k + 1;
+    return make(v, k, t.epoch);  // a variable is never consumed: it is not an operation's result
+}
+
+template <class T>
+void RevCore<T>::variables(const T* x, std::size_t n, Rev<T>* out) {
+    auto& t = rev_tape<T>();
+    if (std::size_t(t.cap) - t.size < n) rev_reserve(t, n);
+    const std::uint32_t k0 = t.size, e = t.epoch;
+    Rec* const rec = t.rec;
+    for (std::uint32_t i = 0; i < n; ++i) {
+        const std::uint32_t k = k0 + i;
+        rec[k] = {junk(k), junk(k + rev_junk / 2), T(0), T(0)};
+        out[i] = make(x[i], k, e);
+    }
+    t.size = k0 + std::uint32_t(n);
+}
+
+template <class T>
+Rev<T> RevCore<T>::binary_slow(RevTapeState<T>& t, const Rev<T>& a, const Rev<T>& b, T v, T da, T db,
+                               std::uint32_t oe) {
+    if ((a.i_ | b.i_) == 0) return Rev<T>(v);
+    if (a.i_ != 0 && b.i_ != 0) check2(a, b, oe);  // throws
+    if (a.i_ != 0) {
+        check(a, oe);
+        return make(v, push1(t, a.i_, da), oe);
+    }
+    check(b, oe);
+    return make(v, push1(t, b.i_, db), oe);
+}
+
+template struct RevCore<double>;
+template struct RevCore<float>;
 
 template <class T>
 RevTapeState<T> rev_open() {
@@ -182,7 +222,7 @@ template <class T>
 void check_not_in_gradient(const char* fn) {
     if (detail::rev_tape<T>().depth > 0)
         throw AutogradError(std::string("tg::RevTape::") + fn +
-                            ": not allowed inside tg::gradient (it would drop the statements of the call)");
+                            ": not allowed inside tg::gradient (it would drop the records of the call)");
 }
 }  // namespace
 

@@ -23,6 +23,7 @@
 // docs/scalar_reverse.md has the design and its measured costs.
 #include <algorithm>
 #include <compare>
+#include <concepts>
 #include <cstdint>
 #include <span>
 #include <type_traits>
@@ -269,28 +270,11 @@ struct RevCore {
         return a.e_ == oe && a.i_ + 1 == t.size;
     }
 
-    static R variable(T v) {
-        auto& t = rev_tape<T>();
-        if (t.size == t.cap) [[unlikely]]
-            rev_grow(t);
-        const std::uint32_t k = t.size;
-        t.rec[k] = {junk(k), junk(k + rev_junk / 2), T(0), T(0)};
-        t.size = k + 1;
-        return make(v, k, t.epoch);  // a variable is never consumed: it is not an operation's result
-    }
-    // n variables at once, contiguous on the tape (tg::gradient), into out[0..n).
-    static void variables(const T* x, std::size_t n, R* out) {
-        auto& t = rev_tape<T>();
-        if (std::size_t(t.cap) - t.size < n) rev_reserve(t, n);
-        const std::uint32_t k0 = t.size, e = t.epoch;
-        Rec* const rec = t.rec;
-        for (std::uint32_t i = 0; i < n; ++i) {
-            const std::uint32_t k = k0 + i;
-            rec[k] = {junk(k), junk(k + rev_junk / 2), T(0), T(0)};
-            out[i] = make(x[i], k, e);
-        }
-        t.size = k0 + std::uint32_t(n);
-    }
+    // Cold paths, out of line (rev.cpp): a variable, n variables at once (contiguous, for
+    // tg::gradient), an operation with a constant or a foreign operand (an error).
+    static R variable(T v);
+    static void variables(const T* x, std::size_t n, R* out);
+    static R binary_slow(RevTapeState<T>& t, const R& a, const R& b, T v, T da, T db, std::uint32_t oe);
 
     // Result v of an operation on a with partial d. Ca: a may be consumed (NOTE [rev fusion]).
     template <bool Ca>
@@ -330,18 +314,6 @@ struct RevCore {
         }
         return binary_slow(t, a, b, v, da, db, oe);
     }
-    // A constant operand, or a foreign one (an error).
-    static R binary_slow(RevTapeState<T>& t, const R& a, const R& b, T v, T da, T db, std::uint32_t oe) {
-        if ((a.i_ | b.i_) == 0) return R(v);
-        if (a.i_ != 0 && b.i_ != 0) check2(a, b, oe);  // throws
-        if (a.i_ != 0) {  // (not a reference chosen at run time: that would keep both in memory)
-            check(a, oe);
-            return make(v, push1(t, a.i_, da), oe);
-        }
-        check(b, oe);
-        return make(v, push1(t, b.i_, db), oe);
-    }
-
     // f owns the top record k; the result is f * df + o * dO. Fused in place if it still fits in
     // one record: o constant (rescale), o already an operand of k, or k has one operand (o becomes
     // the second); or, if o owns record k - 1 and both have one operand, the two records merge
@@ -405,7 +377,7 @@ namespace detail {
 // NOTE [rev segments]: tg::gradient records on top of whatever the thread's tape holds, in a
 // segment with a fresh epoch, sweeps only that segment, and on exit (normal or by exception) drops
 // exactly what it recorded and restores the enclosing state. On an empty tape that is "clear before
-// and after"; a gradient call inside f (nested) leaves the enclosing statements intact. Revs of
+// and after"; a gradient call inside f (nested) leaves the enclosing records intact. Revs of
 // the enclosing segment used inside a nested call are foreign (NOTE [rev epochs]): an error, as
 // the nested result is returned as plain numbers and could not carry their derivative.
 template <class T>
@@ -439,8 +411,8 @@ decltype(auto) rev_call(F& f, const std::vector<S>& xs) {
 /// sweep on this thread's tape (S = Rev<T>). Thread-safe (one tape per thread); f may itself call
 /// tg::gradient on plain numbers. @throws AutogradError if f uses a Rev recorded outside this call
 /// or returns one; anything f throws passes through, and the tape is left as it was.
-template <class F, class T>
-requires std::is_floating_point_v<T> RevGradient<T> gradient(F&& f, std::span<const T> x) {
+template <class F, std::floating_point T>
+RevGradient<T> gradient(F&& f, std::span<const T> x) {
     using S = Rev<T>;
     detail::RevSegment<T> segment;
     auto& t = detail::rev_tape<T>();
@@ -470,8 +442,8 @@ requires std::is_floating_point_v<T> RevGradient<T> gradient(F&& f, std::span<co
     return out;
 }
 
-template <class F, class T>
-requires std::is_floating_point_v<T> RevGradient<T> gradient(F&& f, const std::vector<T>& x) {
+template <class F, std::floating_point T>
+RevGradient<T> gradient(F&& f, const std::vector<T>& x) {
     return gradient(std::forward<F>(f), std::span<const T>(x));
 }
 

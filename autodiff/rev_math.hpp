@@ -152,7 +152,7 @@ requires detail::rev_args<A, B> detail::rev_common_t<A, B> pow(A&& a, B&& b) {
 }
 // h = sqrt(x^2 + z^2) without overflow  dh = (x dx + z dz) / h; 0 at the origin (h = 0)
 TG_REV_BINARY(hypot, h == 0 ? T(0) : x / h, h == 0 ? T(0) : z / h, const T h = y)
-// Three operands: two statements, t = (x dx + y dy) / h (its value is unused), then t + z dz / h.
+// Three operands: two records, t = (x dx + y dy) / h (its value is unused), then t + z dz / h.
 template <class T>
 Rev<T> hypot(const Rev<T>& a, const Rev<T>& b, const Rev<T>& c) {
     using std::hypot;
