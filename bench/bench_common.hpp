@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <optional>
 #include <random>
 #include <string>
@@ -98,6 +99,32 @@ inline std::string fmt(std::optional<double> v, const char* f = "%.3g") {
     char b[64];
     std::snprintf(b, sizeof b, f, *v);
     return b;
+}
+
+/// What every benchmark main does first: parse the flags, verify the results before timing
+/// (`check` returns false on a wrong result), run the benchmarks and remember their medians.
+struct Run {
+    MedianReporter rep;
+    std::string load_before;
+    bool ok = false;
+    /// Median CPU ns of `name` divided by the number of operations one iteration performs.
+    std::optional<double> per(const char* name, int ops) const {
+        const auto v = rep.ns(name, true);
+        return v ? std::optional<double>(*v / ops) : std::nullopt;
+    }
+};
+
+/// Null on unrecognized arguments (after Google Benchmark has printed them).
+template <class Check>
+std::unique_ptr<Run> run(int argc, char** argv, Check&& check) {
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return nullptr;
+    auto r = std::make_unique<Run>();
+    r->load_before = loadavg();
+    r->ok = check();
+    benchmark::RunSpecifiedBenchmarks(&r->rep);
+    benchmark::Shutdown();
+    return r;
 }
 
 }  // namespace tgbench

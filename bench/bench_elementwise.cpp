@@ -151,13 +151,11 @@ bool check() {
 }  // namespace
 
 int main(int argc, char** argv) {
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-    const std::string load0 = tgbench::loadavg();
-    const bool ok = check();
-    tgbench::MedianReporter rep;
-    benchmark::RunSpecifiedBenchmarks(&rep);
-    benchmark::Shutdown();
+    const auto run = tgbench::run(argc, argv, check);
+    if (!run) return 1;
+    const std::string& load0 = run->load_before;
+    const bool ok = run->ok;
+    const tgbench::MedianReporter& rep = run->rep;
 
     using tgbench::fmt;
     std::printf("\n== bench_elementwise summary: z = exp(a)*b + c, n = 1e7 floats, median time ==\n");

@@ -119,13 +119,11 @@ bool check() {
 
 int main(int argc, char** argv) {
     openblas_set_num_threads(1);
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-    const std::string load0 = tgbench::loadavg();
-    const bool ok = check();
-    tgbench::MedianReporter rep;
-    benchmark::RunSpecifiedBenchmarks(&rep);
-    benchmark::Shutdown();
+    const auto run = tgbench::run(argc, argv, check);
+    if (!run) return 1;
+    const std::string& load0 = run->load_before;
+    const bool ok = run->ok;
+    const tgbench::MedianReporter& rep = run->rep;
 
     std::printf("\n== bench_matmul summary: float n x n @ n x n, OpenBLAS 1 thread, median CPU time ==\n");
     std::printf("load average: %s before, %s after\n", load0.c_str(), tgbench::loadavg().c_str());

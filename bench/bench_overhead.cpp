@@ -124,18 +124,13 @@ bool check() {
 }  // namespace
 
 int main(int argc, char** argv) {
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-    const std::string load0 = tgbench::loadavg();
-    const bool ok = check();
-    tgbench::MedianReporter rep;
-    benchmark::RunSpecifiedBenchmarks(&rep);
-    benchmark::Shutdown();
+    const auto run = tgbench::run(argc, argv, check);
+    if (!run) return 1;
+    const std::string& load0 = run->load_before;
+    const bool ok = run->ok;
+    const tgbench::MedianReporter& rep = run->rep;
 
-    auto per = [&](const char* name, int ops) -> std::optional<double> {
-        auto v = rep.ns(name, true);
-        return v ? std::optional<double>(*v / ops) : std::nullopt;
-    };
+    auto per = [&](const char* name, int ops) { return run->per(name, ops); };
     const auto te = per("BM_tensor_empty", kOps), obz = per("BM_op_backward_zero_grad", 1);
     const auto tm = per("BM_tensor_mul", kOps), vm = per("BM_var_mul_nograd", kOps), rec = per("BM_record/1000", kOps), rec16 = per("BM_record/16", 16),
                ob = per("BM_op_backward", 1);

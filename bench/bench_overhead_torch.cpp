@@ -87,18 +87,13 @@ bool check() {
 
 int main(int argc, char** argv) {
     at::set_num_threads(1);
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-    const std::string load0 = tgbench::loadavg();
-    const bool ok = check();
-    tgbench::MedianReporter rep;
-    benchmark::RunSpecifiedBenchmarks(&rep);
-    benchmark::Shutdown();
+    const auto run = tgbench::run(argc, argv, check);
+    if (!run) return 1;
+    const std::string& load0 = run->load_before;
+    const bool ok = run->ok;
+    const tgbench::MedianReporter& rep = run->rep;
 
-    auto per = [&](const char* name, int ops) -> std::optional<double> {
-        auto v = rep.ns(name, true);
-        return v ? std::optional<double>(*v / ops) : std::nullopt;
-    };
+    auto per = [&](const char* name, int ops) { return run->per(name, ops); };
     using tgbench::fmt;
     std::printf("\n== bench_overhead_torch summary: libtorch %s, z = x * y, shape {1} float, median CPU ns per op ==\n",
                 TORCH_VERSION);

@@ -97,13 +97,11 @@ bool check() {
 }  // namespace
 
 int main(int argc, char** argv) {
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-    const std::string load0 = tgbench::loadavg();
-    const bool ok = check();
-    tgbench::MedianReporter rep;
-    benchmark::RunSpecifiedBenchmarks(&rep);
-    benchmark::Shutdown();
+    const auto run = tgbench::run(argc, argv, check);
+    if (!run) return 1;
+    const std::string& load0 = run->load_before;
+    const bool ok = run->ok;
+    const tgbench::MedianReporter& rep = run->rep;
 
     std::printf("\n== bench_parallel summary: median ns per call; speedup = serial / 2-thread time ==\n");
     std::printf("wall time; load average: %s before, %s after\n", load0.c_str(), tgbench::loadavg().c_str());
