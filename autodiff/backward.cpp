@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "../ops/functions.hpp"
+#include "forward.hpp"
 #include "gradients.hpp"
 #include "tape.hpp"
 
@@ -18,12 +19,27 @@ template <class T>
 void accumulate(std::shared_ptr<detail::VarNode<T>>& into, const Var<T>& g) {
     if (into && !grad_enabled() && into.use_count() == 1 && into->value.storage_use_count() == 1 &&
         into->value.is_contiguous() && g.value().is_contiguous() && into->value.shape() == g.shape()) {
-        T* p = into->value.data();
-        const T* q = g.value().data();
-        for (index_t i = 0, n = g.numel(); i < n; ++i) p[i] += q[i];
+        into->value += g.value();
         return;
     }
     into = into ? add(Var<T>(into), g).node() : g.node();
+}
+
+// Adjoint accumulation inside the sweep: in place under the same conditions, and only when no
+// tangent travels with the adjoints (forward-over-reverse needs the recorded add).
+template <class T>
+void add_adjoint(Var<T>& a, const Var<T>& c) {
+    if (!a.defined()) {
+        a = c;
+        return;
+    }
+    const auto& n = a.node();
+    if (plain_mode() && n.use_count() == 1 && n->value.storage_use_count() == 1 && n->value.is_contiguous() &&
+        n->value.shape() == c.shape()) {
+        n->value += c.value();
+        return;
+    }
+    a = add(a, c);
 }
 
 template <class T>
@@ -33,15 +49,15 @@ void check_root(const Var<T>& root, const Tensor<T>& seed, const char* api) {
         throw AutogradError(std::string(api) + ": this Var of shape " + root.shape().str() +
                             " does not require grad (no input requires grad, or it was computed under NoGrad)");
     if (!(seed.shape() == root.shape()))
-        throw ShapeError(std::string(api) + ": seed has shape " + seed.shape().str() + " but the output has shape " +
-                         root.shape().str());
+        throw ShapeError(std::string(api) + ": seed has shape " + seed.shape().str() +
+                         " but the output has shape " + root.shape().str());
 }
 
 // The sweep proper: adjoints of every slot of root's tape, from root back to the first node.
 // `retain` also stores adjoints into non-leaves that asked for retain_grad().
 template <class T>
-std::vector<Var<T>> sweep(detail::Tape<T>& tape, const Var<T>& root, const Tensor<T>& seed, bool keep, bool retain,
-                          const char* api) {
+std::vector<Var<T>> sweep(detail::Tape<T>& tape, const Var<T>& root, const Tensor<T>& seed, bool keep,
+                          bool retain, const char* api) {
     std::size_t end = tape.nodes.size();
     while (end > 0 && tape.nodes[end - 1].out.get() != root.node().get()) --end;
     if (end == 0) throw AutogradError(std::string(api) + ": this Var has no node on its tape");
@@ -60,8 +76,7 @@ std::vector<Var<T>> sweep(detail::Tape<T>& tape, const Var<T>& root, const Tenso
         nd.vjp(args, c);
         for (int j = 0; j < nd.n_in; ++j) {
             if (!((nd.needs >> j) & 1u) || !c[j].defined()) continue;
-            Var<T>& a = adj[nd.in[j]->slot];
-            a = a.defined() ? add(a, c[j]) : c[j];
+            add_adjoint(adj[nd.in[j]->slot], c[j]);
         }
     }
     return adj;
@@ -133,9 +148,9 @@ std::vector<Var<T>> gradients(const Var<T>& y, const std::vector<Var<T>>& xs, co
     return out;
 }
 
-#define TG_INSTANTIATE(T)                                                                                      \
-    template void Var<T>::backward(const Tensor<T>&, const BackwardOptions&) const;                           \
-    template std::vector<Var<T>> gradients<T>(const Var<T>&, const std::vector<Var<T>>&, const Tensor<T>&,   \
+#define TG_INSTANTIATE(T)                                                                                  \
+    template void Var<T>::backward(const Tensor<T>&, const BackwardOptions&) const;                        \
+    template std::vector<Var<T>> gradients<T>(const Var<T>&, const std::vector<Var<T>>&, const Tensor<T>&, \
                                               const BackwardOptions&);
 TG_INSTANTIATE(float)
 TG_INSTANTIATE(double)

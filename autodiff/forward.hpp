@@ -18,6 +18,10 @@ int& forward_depth();
 /// True while tangents propagate on this thread.
 inline bool forward_active() { return detail::forward_depth() > 0; }
 
+/// True when ops record nothing and carry no tangent (a plain backward sweep): VJP rules may then
+/// compute with fused Tensor kernels instead of differentiable Var ops.
+inline bool plain_mode() { return !grad_enabled() && !forward_active(); }
+
 /// RAII: tangents propagate through ops on this thread while it lives.
 class ForwardScope {
 public:

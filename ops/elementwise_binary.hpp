@@ -11,11 +11,18 @@ namespace tg::ops {
 struct Add {
     static constexpr const char* name = "add";
     static constexpr int arity = 2;
-    template <class T> static Tensor<T> forward(const Attrs&, const Tensor<T>& a, const Tensor<T>& b) {
+    template <class T>
+    static Tensor<T> forward(const Attrs&, const Tensor<T>& a, const Tensor<T>& b) {
         return tg::add(a, b);
     }
-    template <class T> static void vjp(const VjpArgs<T>& a, Cotangents<T>& c) { c[0] = c[1] = a.gy; }
-    template <class T> static Var<T> jvp(const JvpArgs<T>& a) { return tangent_add(a.dx[0], a.dx[1]); }
+    template <class T>
+    static void vjp(const VjpArgs<T>& a, Cotangents<T>& c) {
+        c[0] = c[1] = a.gy;
+    }
+    template <class T>
+    static Var<T> jvp(const JvpArgs<T>& a) {
+        return tangent_add(a.dx[0], a.dx[1]);
+    }
     static Samples samples() { return binary_samples(Domain::any, Domain::any); }
 };
 
@@ -23,14 +30,17 @@ struct Add {
 struct Sub {
     static constexpr const char* name = "sub";
     static constexpr int arity = 2;
-    template <class T> static Tensor<T> forward(const Attrs&, const Tensor<T>& a, const Tensor<T>& b) {
+    template <class T>
+    static Tensor<T> forward(const Attrs&, const Tensor<T>& a, const Tensor<T>& b) {
         return tg::sub(a, b);
     }
-    template <class T> static void vjp(const VjpArgs<T>& a, Cotangents<T>& c) {
+    template <class T>
+    static void vjp(const VjpArgs<T>& a, Cotangents<T>& c) {
         c[0] = a.gy;
         if (a.need(1)) c[1] = -a.gy;
     }
-    template <class T> static Var<T> jvp(const JvpArgs<T>& a) {
+    template <class T>
+    static Var<T> jvp(const JvpArgs<T>& a) {
         return tangent_add(a.dx[0], tangent_map(a.dx[1], [](const Var<T>& d) { return -d; }));
     }
     static Samples samples() { return binary_samples(Domain::any, Domain::any); }
@@ -40,14 +50,17 @@ struct Sub {
 struct Mul {
     static constexpr const char* name = "mul";
     static constexpr int arity = 2;
-    template <class T> static Tensor<T> forward(const Attrs&, const Tensor<T>& a, const Tensor<T>& b) {
+    template <class T>
+    static Tensor<T> forward(const Attrs&, const Tensor<T>& a, const Tensor<T>& b) {
         return tg::mul(a, b);
     }
-    template <class T> static void vjp(const VjpArgs<T>& a, Cotangents<T>& c) {
+    template <class T>
+    static void vjp(const VjpArgs<T>& a, Cotangents<T>& c) {
         if (a.need(0)) c[0] = a.gy * a.x[1];
         if (a.need(1)) c[1] = a.gy * a.x[0];
     }
-    template <class T> static Var<T> jvp(const JvpArgs<T>& a) {
+    template <class T>
+    static Var<T> jvp(const JvpArgs<T>& a) {
         return tangent_add(tangent_map(a.dx[0], [&](const Var<T>& d) { return d * a.x[1]; }),
                            tangent_map(a.dx[1], [&](const Var<T>& d) { return a.x[0] * d; }));
     }
@@ -58,15 +71,21 @@ struct Mul {
 struct Div {
     static constexpr const char* name = "div";
     static constexpr int arity = 2;
-    template <class T> static Tensor<T> forward(const Attrs&, const Tensor<T>& a, const Tensor<T>& b) {
+    template <class T>
+    static Tensor<T> forward(const Attrs&, const Tensor<T>& a, const Tensor<T>& b) {
         return tg::div(a, b);
     }
-    template <class T> static void vjp(const VjpArgs<T>& a, Cotangents<T>& c) {
+    template <class T>
+    static void vjp(const VjpArgs<T>& a, Cotangents<T>& c) {
         if (a.need(0)) c[0] = a.gy / a.x[1];
-        if (a.need(1)) c[1] = -(a.gy * a.y) / a.x[1];
+        if (a.need(1))
+            c[1] = plain_mode() ? Var<T>(div_rhs_vjp(a.gy.value(), a.y.value(), a.x[1].value()))
+                                : -(a.gy * a.y) / a.x[1];
     }
-    template <class T> static Var<T> jvp(const JvpArgs<T>& a) {
-        const Var<T> num = tangent_add(a.dx[0], tangent_map(a.dx[1], [&](const Var<T>& d) { return -(a.y * d); }));
+    template <class T>
+    static Var<T> jvp(const JvpArgs<T>& a) {
+        const Var<T> num = tangent_add(a.dx[0],
+                                       tangent_map(a.dx[1], [&](const Var<T>& d) { return -(a.y * d); }));
         return tangent_map(num, [&](const Var<T>& n) { return n / a.x[1]; });
     }
     static Samples samples() { return binary_samples(Domain::any, Domain::nonzero); }
@@ -78,17 +97,26 @@ struct Div {
 struct Pow {
     static constexpr const char* name = "pow";
     static constexpr int arity = 2;
-    template <class T> static Tensor<T> forward(const Attrs&, const Tensor<T>& a, const Tensor<T>& b) {
+    template <class T>
+    static Tensor<T> forward(const Attrs&, const Tensor<T>& a, const Tensor<T>& b) {
         return tg::pow(a, b);
     }
-    template <class T> static Var<T> log_base(const Var<T>& a) {
+    template <class T>
+    static Var<T> log_base(const Var<T>& a) {
         return log(a + Var<T>(tg::equal(a.value(), Tensor<T>::scalar(T(0)))));
     }
-    template <class T> static void vjp(const VjpArgs<T>& a, Cotangents<T>& c) {
+    template <class T>
+    static void vjp(const VjpArgs<T>& a, Cotangents<T>& c) {
+        if (plain_mode()) {  // the same formulas, one pass each (tensor/math_vjp.cpp)
+            if (a.need(0)) c[0] = Var<T>(pow_lhs_vjp(a.gy.value(), a.x[0].value(), a.x[1].value()));
+            if (a.need(1)) c[1] = Var<T>(pow_rhs_vjp(a.gy.value(), a.y.value(), a.x[0].value()));
+            return;
+        }
         if (a.need(0)) c[0] = a.gy * a.x[1] * pow(a.x[0], a.x[1] - T(1));
         if (a.need(1)) c[1] = a.gy * a.y * log_base(a.x[0]);
     }
-    template <class T> static Var<T> jvp(const JvpArgs<T>& a) {
+    template <class T>
+    static Var<T> jvp(const JvpArgs<T>& a) {
         return tangent_add(
             tangent_map(a.dx[0], [&](const Var<T>& d) { return d * a.x[1] * pow(a.x[0], a.x[1] - T(1)); }),
             tangent_map(a.dx[1], [&](const Var<T>& d) { return d * a.y * log_base(a.x[0]); }));

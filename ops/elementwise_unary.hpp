@@ -1,6 +1,8 @@
 #pragma once
 // Elementwise unary ops. Each gives its primal f and its derivative dfdx, written with
 // differentiable ops; Unary derives   jvp: dy = dfdx * dx   and   vjp: xbar = dfdx * ybar.
+// `kernel` names the fused Tensor kernel of the same VJP, used when nothing is recorded; the
+// registry checks both (reverse mode runs the kernel, second order the dfdx formula).
 #include "../tensor/math.hpp"
 #include "jvp_util.hpp"
 #include "samples.hpp"
@@ -11,9 +13,20 @@ template <class D>
 struct Unary {
     static constexpr int arity = 1;
     template <class T>
-    static Tensor<T> forward(const Attrs& a, const Tensor<T>& x) { return D::f(a, x); }
+    static Tensor<T> forward(const Attrs& a, const Tensor<T>& x) {
+        return D::f(a, x);
+    }
     template <class T>
-    static void vjp(const VjpArgs<T>& a, Cotangents<T>& c) { c[0] = a.gy * D::dfdx(a.x[0], a.y, a.attrs); }
+    static void vjp(const VjpArgs<T>& a, Cotangents<T>& c) {
+        if constexpr (requires { D::kernel; }) {
+            if (plain_mode()) {  // the same formula in one pass (tensor/math_vjp.cpp)
+                c[0] = Var<T>(
+                    unary_vjp(D::kernel, a.x[0].value(), a.y.value(), a.gy.value(), T(a.attrs.scalar)));
+                return;
+            }
+        }
+        c[0] = a.gy * D::dfdx(a.x[0], a.y, a.attrs);
+    }
     template <class T>
     static Var<T> jvp(const JvpArgs<T>& a) {
         return tangent_map(a.dx[0], [&](const Var<T>& d) { return d * D::dfdx(a.x[0], a.y, a.attrs); });
@@ -24,9 +37,16 @@ struct Unary {
 struct Neg {
     static constexpr const char* name = "neg";
     static constexpr int arity = 1;
-    template <class T> static Tensor<T> forward(const Attrs&, const Tensor<T>& x) { return tg::neg(x); }
-    template <class T> static void vjp(const VjpArgs<T>& a, Cotangents<T>& c) { c[0] = -a.gy; }
-    template <class T> static Var<T> jvp(const JvpArgs<T>& a) {
+    template <class T>
+    static Tensor<T> forward(const Attrs&, const Tensor<T>& x) {
+        return tg::neg(x);
+    }
+    template <class T>
+    static void vjp(const VjpArgs<T>& a, Cotangents<T>& c) {
+        c[0] = -a.gy;
+    }
+    template <class T>
+    static Var<T> jvp(const JvpArgs<T>& a) {
         return tangent_map(a.dx[0], [](const Var<T>& d) { return -d; });
     }
     static Samples samples() { return unary_samples(Domain::any); }
@@ -35,40 +55,72 @@ struct Neg {
 // y = x^2        dy/dx = 2x
 struct Square : Unary<Square> {
     static constexpr const char* name = "square";
-    template <class T> static Tensor<T> f(const Attrs&, const Tensor<T>& x) { return tg::square(x); }
-    template <class T> static Var<T> dfdx(const Var<T>& x, const Var<T>&, const Attrs&) { return T(2) * x; }
+    static constexpr DerivKernel kernel = DerivKernel::square;
+    template <class T>
+    static Tensor<T> f(const Attrs&, const Tensor<T>& x) {
+        return tg::square(x);
+    }
+    template <class T>
+    static Var<T> dfdx(const Var<T>& x, const Var<T>&, const Attrs&) {
+        return T(2) * x;
+    }
     static Samples samples() { return unary_samples(Domain::any); }
 };
 
 // y = sqrt(x)    dy/dx = 1 / (2 y)
 struct Sqrt : Unary<Sqrt> {
     static constexpr const char* name = "sqrt";
-    template <class T> static Tensor<T> f(const Attrs&, const Tensor<T>& x) { return tg::sqrt(x); }
-    template <class T> static Var<T> dfdx(const Var<T>&, const Var<T>& y, const Attrs&) { return T(0.5) / y; }
+    static constexpr DerivKernel kernel = DerivKernel::sqrt;
+    template <class T>
+    static Tensor<T> f(const Attrs&, const Tensor<T>& x) {
+        return tg::sqrt(x);
+    }
+    template <class T>
+    static Var<T> dfdx(const Var<T>&, const Var<T>& y, const Attrs&) {
+        return T(0.5) / y;
+    }
     static Samples samples() { return unary_samples(Domain::positive); }
 };
 
 // y = exp(x)     dy/dx = y
 struct Exp : Unary<Exp> {
     static constexpr const char* name = "exp";
-    template <class T> static Tensor<T> f(const Attrs&, const Tensor<T>& x) { return tg::exp(x); }
-    template <class T> static Var<T> dfdx(const Var<T>&, const Var<T>& y, const Attrs&) { return y; }
+    template <class T>
+    static Tensor<T> f(const Attrs&, const Tensor<T>& x) {
+        return tg::exp(x);
+    }
+    template <class T>
+    static Var<T> dfdx(const Var<T>&, const Var<T>& y, const Attrs&) {
+        return y;
+    }
     static Samples samples() { return unary_samples(Domain::any); }
 };
 
 // y = log(x)     dy/dx = 1 / x
 struct Log : Unary<Log> {
     static constexpr const char* name = "log";
-    template <class T> static Tensor<T> f(const Attrs&, const Tensor<T>& x) { return tg::log(x); }
-    template <class T> static Var<T> dfdx(const Var<T>& x, const Var<T>&, const Attrs&) { return T(1) / x; }
+    static constexpr DerivKernel kernel = DerivKernel::log;
+    template <class T>
+    static Tensor<T> f(const Attrs&, const Tensor<T>& x) {
+        return tg::log(x);
+    }
+    template <class T>
+    static Var<T> dfdx(const Var<T>& x, const Var<T>&, const Attrs&) {
+        return T(1) / x;
+    }
     static Samples samples() { return unary_samples(Domain::positive); }
 };
 
 // y = |x|        dy/dx = sign(x), taken as 0 at x = 0 (the subgradient of least norm)
 struct Abs : Unary<Abs> {
     static constexpr const char* name = "abs";
-    template <class T> static Tensor<T> f(const Attrs&, const Tensor<T>& x) { return tg::abs(x); }
-    template <class T> static Var<T> dfdx(const Var<T>& x, const Var<T>&, const Attrs&) {
+    static constexpr DerivKernel kernel = DerivKernel::abs;
+    template <class T>
+    static Tensor<T> f(const Attrs&, const Tensor<T>& x) {
+        return tg::abs(x);
+    }
+    template <class T>
+    static Var<T> dfdx(const Var<T>& x, const Var<T>&, const Attrs&) {
         return Var<T>(tg::sign(x.value()));  // piecewise constant: no second derivative
     }
     static Samples samples() { return unary_samples(Domain::nonzero); }
@@ -77,40 +129,73 @@ struct Abs : Unary<Abs> {
 // y = sin(x)     dy/dx = cos(x)
 struct Sin : Unary<Sin> {
     static constexpr const char* name = "sin";
-    template <class T> static Tensor<T> f(const Attrs&, const Tensor<T>& x) { return tg::sin(x); }
-    template <class T> static Var<T> dfdx(const Var<T>& x, const Var<T>&, const Attrs&) { return cos(x); }
+    static constexpr DerivKernel kernel = DerivKernel::sin;
+    template <class T>
+    static Tensor<T> f(const Attrs&, const Tensor<T>& x) {
+        return tg::sin(x);
+    }
+    template <class T>
+    static Var<T> dfdx(const Var<T>& x, const Var<T>&, const Attrs&) {
+        return cos(x);
+    }
     static Samples samples() { return unary_samples(Domain::any); }
 };
 
 // y = cos(x)     dy/dx = -sin(x)
 struct Cos : Unary<Cos> {
     static constexpr const char* name = "cos";
-    template <class T> static Tensor<T> f(const Attrs&, const Tensor<T>& x) { return tg::cos(x); }
-    template <class T> static Var<T> dfdx(const Var<T>& x, const Var<T>&, const Attrs&) { return -sin(x); }
+    static constexpr DerivKernel kernel = DerivKernel::cos;
+    template <class T>
+    static Tensor<T> f(const Attrs&, const Tensor<T>& x) {
+        return tg::cos(x);
+    }
+    template <class T>
+    static Var<T> dfdx(const Var<T>& x, const Var<T>&, const Attrs&) {
+        return -sin(x);
+    }
     static Samples samples() { return unary_samples(Domain::any); }
 };
 
 // y = tanh(x)    dy/dx = 1 - y^2
 struct Tanh : Unary<Tanh> {
     static constexpr const char* name = "tanh";
-    template <class T> static Tensor<T> f(const Attrs&, const Tensor<T>& x) { return tg::tanh(x); }
-    template <class T> static Var<T> dfdx(const Var<T>&, const Var<T>& y, const Attrs&) { return T(1) - y * y; }
+    static constexpr DerivKernel kernel = DerivKernel::tanh;
+    template <class T>
+    static Tensor<T> f(const Attrs&, const Tensor<T>& x) {
+        return tg::tanh(x);
+    }
+    template <class T>
+    static Var<T> dfdx(const Var<T>&, const Var<T>& y, const Attrs&) {
+        return T(1) - y * y;
+    }
     static Samples samples() { return unary_samples(Domain::any); }
 };
 
 // y = 1 / (1 + exp(-x))    dy/dx = y (1 - y)
 struct Sigmoid : Unary<Sigmoid> {
     static constexpr const char* name = "sigmoid";
-    template <class T> static Tensor<T> f(const Attrs&, const Tensor<T>& x) { return tg::sigmoid(x); }
-    template <class T> static Var<T> dfdx(const Var<T>&, const Var<T>& y, const Attrs&) { return y * (T(1) - y); }
+    static constexpr DerivKernel kernel = DerivKernel::sigmoid;
+    template <class T>
+    static Tensor<T> f(const Attrs&, const Tensor<T>& x) {
+        return tg::sigmoid(x);
+    }
+    template <class T>
+    static Var<T> dfdx(const Var<T>&, const Var<T>& y, const Attrs&) {
+        return y * (T(1) - y);
+    }
     static Samples samples() { return unary_samples(Domain::any); }
 };
 
 // y = max(x, 0)  dy/dx = [x > 0], taken as 0 at x = 0
 struct Relu : Unary<Relu> {
     static constexpr const char* name = "relu";
-    template <class T> static Tensor<T> f(const Attrs&, const Tensor<T>& x) { return tg::relu(x); }
-    template <class T> static Var<T> dfdx(const Var<T>& x, const Var<T>&, const Attrs&) {
+    static constexpr DerivKernel kernel = DerivKernel::relu;
+    template <class T>
+    static Tensor<T> f(const Attrs&, const Tensor<T>& x) {
+        return tg::relu(x);
+    }
+    template <class T>
+    static Var<T> dfdx(const Var<T>& x, const Var<T>&, const Attrs&) {
         return Var<T>(tg::step(x.value()));
     }
     static Samples samples() { return unary_samples(Domain::nonzero); }
@@ -119,10 +204,13 @@ struct Relu : Unary<Relu> {
 // y = x^p (p constant)     dy/dx = p x^(p-1)
 struct PowScalar : Unary<PowScalar> {
     static constexpr const char* name = "pow_scalar";
-    template <class T> static Tensor<T> f(const Attrs& a, const Tensor<T>& x) {
+    static constexpr DerivKernel kernel = DerivKernel::pow_scalar;
+    template <class T>
+    static Tensor<T> f(const Attrs& a, const Tensor<T>& x) {
         return tg::pow(x, static_cast<T>(a.scalar));
     }
-    template <class T> static Var<T> dfdx(const Var<T>& x, const Var<T>&, const Attrs& a) {
+    template <class T>
+    static Var<T> dfdx(const Var<T>& x, const Var<T>&, const Attrs& a) {
         const T p = static_cast<T>(a.scalar);
         return p * pow(x, p - T(1));
     }

@@ -1,5 +1,6 @@
 #pragma once
 // Tangent arithmetic where an undefined Var means a zero tangent (nothing is computed for it).
+#include "../autodiff/forward.hpp"
 #include "functions.hpp"
 
 namespace tg::ops {

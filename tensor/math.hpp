@@ -8,9 +8,10 @@
 namespace tg {
 
 // Unary elementwise functions, listed once (TG_UNARY_FUNCTIONS expands in the .cpp).
-#define TG_UNARY_FUNCTIONS(X) \
-    X(neg) X(square) X(sqrt) X(exp) X(log) X(abs) X(sin) X(cos) X(tanh) X(sigmoid) X(relu) \
-    X(sign) X(log1p) X(expm1) X(reciprocal) X(rsqrt) X(step)
+#define TG_UNARY_FUNCTIONS(X)                                                                        \
+    X(neg)                                                                                           \
+    X(square) X(sqrt) X(exp) X(log) X(abs) X(sin) X(cos) X(tanh) X(sigmoid) X(relu) X(sign) X(log1p) \
+        X(expm1) X(reciprocal) X(rsqrt) X(step)
 #define TG_DECLARE_UNARY(name) \
     template <class T>         \
     Tensor<T> name(const Tensor<T>& x);
@@ -19,8 +20,7 @@ TG_UNARY_FUNCTIONS(TG_DECLARE_UNARY)
 
 // Binary elementwise functions with NumPy broadcasting. @throws ShapeError naming the op.
 #define TG_BINARY_FUNCTIONS(X) \
-    X(add) X(sub) X(mul) X(div) X(pow) X(maximum) X(minimum) \
-    X(greater) X(less) X(equal) X(greater_equal)
+    X(add) X(sub) X(mul) X(div) X(pow) X(maximum) X(minimum) X(greater) X(less) X(equal) X(greater_equal)
 #define TG_DECLARE_BINARY(name) \
     template <class T>          \
     Tensor<T> name(const Tensor<T>& a, const Tensor<T>& b);
@@ -34,19 +34,75 @@ Tensor<T> pow(const Tensor<T>& x, T p);
 template <class T>
 Tensor<T> where(const Tensor<T>& cond, const Tensor<T>& a, const Tensor<T>& b);
 
-template <class T> Tensor<T> operator+(const Tensor<T>& a, const Tensor<T>& b) { return add(a, b); }
-template <class T> Tensor<T> operator-(const Tensor<T>& a, const Tensor<T>& b) { return sub(a, b); }
-template <class T> Tensor<T> operator*(const Tensor<T>& a, const Tensor<T>& b) { return mul(a, b); }
-template <class T> Tensor<T> operator/(const Tensor<T>& a, const Tensor<T>& b) { return div(a, b); }
-template <class T> Tensor<T> operator-(const Tensor<T>& a) { return neg(a); }
-template <class T> Tensor<T> operator+(const Tensor<T>& a, std::type_identity_t<T> s) { return add(a, Tensor<T>::scalar(s)); }
-template <class T> Tensor<T> operator+(std::type_identity_t<T> s, const Tensor<T>& a) { return add(Tensor<T>::scalar(s), a); }
-template <class T> Tensor<T> operator-(const Tensor<T>& a, std::type_identity_t<T> s) { return sub(a, Tensor<T>::scalar(s)); }
-template <class T> Tensor<T> operator-(std::type_identity_t<T> s, const Tensor<T>& a) { return sub(Tensor<T>::scalar(s), a); }
-template <class T> Tensor<T> operator*(const Tensor<T>& a, std::type_identity_t<T> s) { return mul(a, Tensor<T>::scalar(s)); }
-template <class T> Tensor<T> operator*(std::type_identity_t<T> s, const Tensor<T>& a) { return mul(Tensor<T>::scalar(s), a); }
-template <class T> Tensor<T> operator/(const Tensor<T>& a, std::type_identity_t<T> s) { return div(a, Tensor<T>::scalar(s)); }
-template <class T> Tensor<T> operator/(std::type_identity_t<T> s, const Tensor<T>& a) { return div(Tensor<T>::scalar(s), a); }
+template <class T>
+Tensor<T> operator+(const Tensor<T>& a, const Tensor<T>& b) {
+    return add(a, b);
+}
+template <class T>
+Tensor<T> operator-(const Tensor<T>& a, const Tensor<T>& b) {
+    return sub(a, b);
+}
+template <class T>
+Tensor<T> operator*(const Tensor<T>& a, const Tensor<T>& b) {
+    return mul(a, b);
+}
+template <class T>
+Tensor<T> operator/(const Tensor<T>& a, const Tensor<T>& b) {
+    return div(a, b);
+}
+template <class T>
+Tensor<T> operator-(const Tensor<T>& a) {
+    return neg(a);
+}
+template <class T>
+Tensor<T> operator+(const Tensor<T>& a, std::type_identity_t<T> s) {
+    return add(a, Tensor<T>::scalar(s));
+}
+template <class T>
+Tensor<T> operator+(std::type_identity_t<T> s, const Tensor<T>& a) {
+    return add(Tensor<T>::scalar(s), a);
+}
+template <class T>
+Tensor<T> operator-(const Tensor<T>& a, std::type_identity_t<T> s) {
+    return sub(a, Tensor<T>::scalar(s));
+}
+template <class T>
+Tensor<T> operator-(std::type_identity_t<T> s, const Tensor<T>& a) {
+    return sub(Tensor<T>::scalar(s), a);
+}
+template <class T>
+Tensor<T> operator*(const Tensor<T>& a, std::type_identity_t<T> s) {
+    return mul(a, Tensor<T>::scalar(s));
+}
+template <class T>
+Tensor<T> operator*(std::type_identity_t<T> s, const Tensor<T>& a) {
+    return mul(Tensor<T>::scalar(s), a);
+}
+template <class T>
+Tensor<T> operator/(const Tensor<T>& a, std::type_identity_t<T> s) {
+    return div(a, Tensor<T>::scalar(s));
+}
+template <class T>
+Tensor<T> operator/(std::type_identity_t<T> s, const Tensor<T>& a) {
+    return div(Tensor<T>::scalar(s), a);
+}
+
+// Fused derivative kernels. The VJP rules of the elementwise ops call them when nothing is being
+// recorded (a plain backward): one pass over memory where the differentiable formula takes two or
+// three, and bitwise the same arithmetic up to FMA contraction.
+enum class DerivKernel { square, sqrt, log, abs, sin, cos, tanh, sigmoid, relu, pow_scalar };
+/// g * f'(x) for the unary f named by k, where y = f(x) and p is pow_scalar's exponent.
+template <class T>
+Tensor<T> unary_vjp(DerivKernel k, const Tensor<T>& x, const Tensor<T>& y, const Tensor<T>& g, T p = T(0));
+/// -(g y) / b: the cotangent of b in y = a / b.
+template <class T>
+Tensor<T> div_rhs_vjp(const Tensor<T>& g, const Tensor<T>& y, const Tensor<T>& b);
+/// g b a^(b - 1): the cotangent of a in y = a^b.
+template <class T>
+Tensor<T> pow_lhs_vjp(const Tensor<T>& g, const Tensor<T>& a, const Tensor<T>& b);
+/// g y log(a), with log(a) taken as 0 where a == 0: the cotangent of b in y = a^b.
+template <class T>
+Tensor<T> pow_rhs_vjp(const Tensor<T>& g, const Tensor<T>& y, const Tensor<T>& a);
 
 // Reductions. `axes` empty means all axes. Negative axes count from the end.
 // Sums accumulate in double (float inputs too): blocked SIMD partial sums, then double.

@@ -17,27 +17,32 @@ struct K {
     // NaN from either side propagates (as in NumPy): SIMD max/min would return the other operand.
     static auto maximum(const auto& a, const auto& b) { return xt::where(b > a || xt::isnan(b), b, a); }
     static auto minimum(const auto& a, const auto& b) { return xt::where(b < a || xt::isnan(b), b, a); }
-    template <class A, class B> static auto greater(const A& a, const B& b) {
+    template <class A, class B>
+    static auto greater(const A& a, const B& b) {
         return xt::where(a > b, common_t<A, B>(1), common_t<A, B>(0));
     }
-    template <class A, class B> static auto less(const A& a, const B& b) {
+    template <class A, class B>
+    static auto less(const A& a, const B& b) {
         return xt::where(a < b, common_t<A, B>(1), common_t<A, B>(0));
     }
-    template <class A, class B> static auto equal(const A& a, const B& b) {
+    template <class A, class B>
+    static auto equal(const A& a, const B& b) {
         return xt::where(xt::equal(a, b), common_t<A, B>(1), common_t<A, B>(0));
     }
-    template <class A, class B> static auto greater_equal(const A& a, const B& b) {
+    template <class A, class B>
+    static auto greater_equal(const A& a, const B& b) {
         return xt::where(a >= b, common_t<A, B>(1), common_t<A, B>(0));
     }
 };
 }  // namespace
 
-#define TG_DEFINE_BINARY(name)                                                                   \
-    template <class T>                                                                           \
-    Tensor<T> name(const Tensor<T>& a, const Tensor<T>& b) {                                     \
-        return detail::map<T>(#name, [](const auto& x, const auto& y) { return K::name(x, y); }, a, b); \
-    }                                                                                            \
-    template Tensor<float> name<float>(const Tensor<float>&, const Tensor<float>&);              \
+#define TG_DEFINE_BINARY(name)                                                        \
+    template <class T>                                                                \
+    Tensor<T> name(const Tensor<T>& a, const Tensor<T>& b) {                          \
+        return detail::map<T>(                                                        \
+            #name, [](const auto& x, const auto& y) { return K::name(x, y); }, a, b); \
+    }                                                                                 \
+    template Tensor<float> name<float>(const Tensor<float>&, const Tensor<float>&);   \
     template Tensor<double> name<double>(const Tensor<double>&, const Tensor<double>&);
 TG_BINARY_FUNCTIONS(TG_DEFINE_BINARY)
 #undef TG_DEFINE_BINARY
@@ -45,10 +50,44 @@ TG_BINARY_FUNCTIONS(TG_DEFINE_BINARY)
 template <class T>
 Tensor<T> where(const Tensor<T>& cond, const Tensor<T>& a, const Tensor<T>& b) {
     return detail::map<T>(
-        "where", [](const auto& c, const auto& x, const auto& y) { return xt::where(xt::not_equal(c, 0), x, y); },
+        "where",
+        [](const auto& c, const auto& x, const auto& y) { return xt::where(xt::not_equal(c, 0), x, y); },
         cond, a, b);
 }
 template Tensor<float> where<float>(const Tensor<float>&, const Tensor<float>&, const Tensor<float>&);
 template Tensor<double> where<double>(const Tensor<double>&, const Tensor<double>&, const Tensor<double>&);
+
+// In place when this tensor is contiguous (one kernel, no temporary); a strided view of another
+// tensor's storage (a slice, a transpose) is updated through a temporary and a scatter.
+template <class T>
+template <class F>
+Tensor<T>& Tensor<T>::update(const Tensor& o, const char* op, F f) {
+    if (!(broadcast_shapes(shape_, o.shape(), op) == shape_))
+        throw ShapeError(std::string(op) + ": cannot combine shape " + o.shape().str() + " into shape " +
+                         shape_.str());
+    if (is_contiguous()) detail::map_into<T>(*this, f, *this, o);
+    else assign(detail::map<T>(op, f, *this, o));
+    return *this;
+}
+
+template <class T>
+Tensor<T>& Tensor<T>::operator+=(const Tensor& o) {
+    return update(o, "+=", [](const auto& x, const auto& y) { return x + y; });
+}
+template <class T>
+Tensor<T>& Tensor<T>::operator-=(const Tensor& o) {
+    return update(o, "-=", [](const auto& x, const auto& y) { return x - y; });
+}
+template <class T>
+Tensor<T>& Tensor<T>::operator*=(T s) {
+    return update(Tensor::scalar(s), "*=", [](const auto& x, const auto& y) { return x * y; });
+}
+#define TG_INSTANTIATE(T)                                        \
+    template Tensor<T>& Tensor<T>::operator+=(const Tensor<T>&); \
+    template Tensor<T>& Tensor<T>::operator-=(const Tensor<T>&); \
+    template Tensor<T>& Tensor<T>::operator*=(T);
+TG_INSTANTIATE(float)
+TG_INSTANTIATE(double)
+#undef TG_INSTANTIATE
 
 }  // namespace tg

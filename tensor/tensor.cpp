@@ -129,8 +129,8 @@ namespace {
 template <class T>
 index_t offset_of(const Tensor<T>& t, std::initializer_list<index_t> idx, const char* op) {
     if (static_cast<int>(idx.size()) != t.dim())
-        throw IndexError(std::string(op) + ": " + std::to_string(idx.size()) + " indices for a tensor of shape " +
-                         t.shape().str());
+        throw IndexError(std::string(op) + ": " + std::to_string(idx.size()) +
+                         " indices for a tensor of shape " + t.shape().str());
     index_t off = 0;
     int d = 0;
     for (index_t i : idx) {
@@ -235,7 +235,8 @@ Tensor<T> Tensor<T>::reshape(const Shape& shape) const {
             throw ShapeError("reshape: cannot reshape " + shape_.str() + " to " + shape.str());
         s[infer] = numel() / known;
     }
-    if (s.numel() != numel()) throw ShapeError("reshape: cannot reshape " + shape_.str() + " to " + shape.str());
+    if (s.numel() != numel())
+        throw ShapeError("reshape: cannot reshape " + shape_.str() + " to " + shape.str());
     const Tensor c = contiguous();
     return view_of(c, s, contiguous_strides(s), 0);
 }
@@ -278,28 +279,6 @@ void Tensor<T>::fill(T v) {
 }
 
 template <class T>
-Tensor<T>& Tensor<T>::operator+=(const Tensor& o) {
-    if (!(broadcast_shapes(shape_, o.shape(), "+=") == shape_))
-        throw ShapeError("+=: cannot add shape " + o.shape().str() + " into shape " + shape_.str());
-    assign(add(*this, o));
-    return *this;
-}
-
-template <class T>
-Tensor<T>& Tensor<T>::operator-=(const Tensor& o) {
-    if (!(broadcast_shapes(shape_, o.shape(), "-=") == shape_))
-        throw ShapeError("-=: cannot subtract shape " + o.shape().str() + " from shape " + shape_.str());
-    assign(sub(*this, o));
-    return *this;
-}
-
-template <class T>
-Tensor<T>& Tensor<T>::operator*=(T s) {
-    assign(mul(*this, Tensor::scalar(s)));
-    return *this;
-}
-
-template <class T>
 std::string Tensor<T>::str(int max_per_axis) const {
     std::ostringstream os;
     os << std::setprecision(std::is_same_v<T, float> ? 6 : 8);
@@ -322,7 +301,8 @@ std::string Tensor<T>::str(int max_per_axis) const {
                 continue;
             }
             self(self, d + 1, off + i * c.strides_[d]);
-            if (i + 1 < n) os << (d + 1 == r ? ", " : ",\n" + std::string(static_cast<std::size_t>(d + 1), ' '));
+            if (i + 1 < n)
+                os << (d + 1 == r ? ", " : ",\n" + std::string(static_cast<std::size_t>(d + 1), ' '));
         }
         os << ']';
     };
@@ -336,8 +316,8 @@ std::ostream& operator<<(std::ostream& os, const Tensor<T>& t) {
     return os << t.str();
 }
 
-#define TG_INSTANTIATE(T)                                                          \
-    template class Tensor<T>;                                                      \
+#define TG_INSTANTIATE(T)     \
+    template class Tensor<T>; \
     template std::ostream& operator<<(std::ostream&, const Tensor<T>&);
 TG_INSTANTIATE(float)
 TG_INSTANTIATE(double)

@@ -105,6 +105,9 @@ public:
     std::string str(int max_per_axis = 6) const;
 
 private:
+    template <class F>
+    Tensor& update(const Tensor& o, const char* op, F f);  // the compound assignments' one kernel
+
     detail::Buffer buf_;
     T* data_ = nullptr;
     Shape shape_;
@@ -118,7 +121,9 @@ std::ostream& operator<<(std::ostream& os, const Tensor<T>& t);
 
 // Factories.
 template <class T = double>
-Tensor<T> zeros(const Shape& shape) { return Tensor<T>(shape); }
+Tensor<T> zeros(const Shape& shape) {
+    return Tensor<T>(shape);
+}
 template <class T = double>
 Tensor<T> ones(const Shape& shape);
 template <class T = double>

@@ -275,6 +275,59 @@ TEST_CASE_TEMPLATE("a large broadcast (row path over TBB) equals a scalar loop",
             if (out[i * 101 + j] != T(T(av[i * 101 + j] + rv[j]) * cv[i])) FAIL_CHECK("at " << i << "," << j);
 }
 
+// A sum's VJP hands on its 0-d cotangent broadcast to the input's shape (every stride 0); the
+// kernels read such a view as one value, including when every input is one.
+TEST_CASE_TEMPLATE("kernels over views of one broadcast value fill every element", T, float, double) {
+    const tg::Tensor<T> one = tg::Tensor<T>::scalar(T(3)).broadcast_to({40, 25});
+    const auto x = uniform_values<T>({40, 25}, -1, 1, 13);
+    CHECK(tg::neg(one).to_vector() == std::vector<T>(1000, T(-3)));
+    CHECK(tg::mul(one, one).to_vector() == std::vector<T>(1000, T(9)));
+    CHECK(tg::neg(tg::Tensor<T>::scalar(T(2)).broadcast_to({5})).to_vector() == std::vector<T>(5, T(-2)));
+    const auto xv = x.to_vector(), p = tg::mul(x, one).to_vector();
+    for (std::size_t i = 0; i < xv.size(); ++i)
+        if (p[i] != T(xv[i] * T(3))) FAIL_CHECK("at " << i);
+}
+
+TEST_CASE_TEMPLATE("operator+= updates a contiguous tensor in place, broadcasting the right side", T, float,
+                   double) {
+    auto a = uniform_values<T>({300, 7}, -1, 1, 14);
+    const auto b = uniform_values<T>({7}, -1, 1, 15), before = a.clone();
+    const T* data = a.data();
+    a += b;
+    CHECK(a.data() == data);  // the same buffer: nothing reallocated
+    CHECK(tg::allclose(a, tg::add(before, b), 0, 0));
+    a -= b;
+    a *= T(2);
+    CHECK(a.data() == data);
+    CHECK(tg::allclose(a, tg::add(before, before), 1e-6, 1e-6));
+}
+
+// The fused derivative kernels (plain backward) against the differentiable formulas they replace.
+TEST_CASE_TEMPLATE("fused derivative kernels equal the op formulas", T, float, double) {
+    using K = tg::DerivKernel;
+    const auto x = uniform_values<T>({37, 3}, 0.2, 2, 16), g = uniform_values<T>({37, 3}, -1, 1, 17);
+    const auto sig = tg::sigmoid(x), th = tg::tanh(x), sq = tg::sqrt(x);
+    const T tol = std::is_same_v<T, float> ? T(2e-6) : T(1e-14);
+    auto same = [&](const tg::Tensor<T>& a, const tg::Tensor<T>& b) { return tg::allclose(a, b, tol, tol); };
+    CHECK(same(tg::unary_vjp(K::square, x, x, g), g * (T(2) * x)));
+    CHECK(same(tg::unary_vjp(K::sqrt, x, sq, g), g * (T(0.5) / sq)));
+    CHECK(same(tg::unary_vjp(K::log, x, x, g), g * (T(1) / x)));
+    CHECK(same(tg::unary_vjp(K::abs, x - T(1), x, g), g * tg::sign(x - T(1))));
+    CHECK(same(tg::unary_vjp(K::sin, x, x, g), g * tg::cos(x)));
+    CHECK(same(tg::unary_vjp(K::cos, x, x, g), g * -tg::sin(x)));
+    CHECK(same(tg::unary_vjp(K::tanh, x, th, g), g * (T(1) - th * th)));
+    CHECK(same(tg::unary_vjp(K::sigmoid, x, sig, g), g * (sig * (T(1) - sig))));
+    CHECK(same(tg::unary_vjp(K::relu, x - T(1), x, g), g * tg::step(x - T(1))));
+    CHECK(same(tg::unary_vjp(K::pow_scalar, x, x, g, T(2.5)), g * (T(2.5) * tg::pow(x, T(1.5)))));
+    const auto b = uniform_values<T>({3}, 0.5, 1.5, 18), y = tg::div(x, b), p = tg::pow(x, b);
+    CHECK(same(tg::div_rhs_vjp(g, y, b), -(g * y) / b));
+    CHECK(same(tg::pow_lhs_vjp(g, x, b), g * b * tg::pow(x, b - T(1))));
+    CHECK(same(tg::pow_rhs_vjp(g, p, x), g * p * tg::log(x)));
+    // pow's cotangent for the exponent is 0 (not NaN) where the base is 0
+    const tg::Tensor<T> zero{0, 1};
+    CHECK(tg::pow_rhs_vjp(tg::Tensor<T>{1, 1}, tg::Tensor<T>{0, 1}, zero).to_vector() == vals<T>({0, 0}));
+}
+
 // NumPy's maximum/minimum and PyTorch's maximum/minimum/relu return NaN when either input is NaN,
 // as tg::max (the reduction) already does. 37 elements: the SIMD body and the scalar tail.
 TEST_CASE_TEMPLATE("maximum, minimum and relu propagate NaN from either operand", T, float, double) {

@@ -8,6 +8,7 @@
 //  2. rows: otherwise, the output is walked row by row (last axis); each input row is either
 //     contiguous or a value repeated along the row (broadcast), copied into a small buffer.
 //  3. inputs whose last axis is strided (transposed views) are made contiguous first.
+#include <algorithm>
 #include <array>
 #include <vector>
 
@@ -58,41 +59,64 @@ T eval_at(F& f, const std::array<const T*, K>& in, const std::array<bool, K>& sc
 inline constexpr std::int64_t tiny_size = 16;
 
 template <class T, class F, std::size_t K, std::size_t... I>
-void rows_call(F& f, T* out, std::int64_t len, const std::array<const T*, K>& rows,
-               std::index_sequence<I...>) {
+void rows_call(F& f, T* out, std::int64_t len, const std::array<const T*, K>& rows, std::index_sequence<I...>) {
     auto o = adapt1(out, len);
     xt::noalias(o) = f(adapt1(const_cast<T*>(rows[I]), len)...);
 }
 
-/// out = f(inputs...) with NumPy broadcasting; `op` names the caller in errors.
+template <class T>
+bool single_value(const Tensor<T>& t) {
+    for (int d = 0; d < t.dim(); ++d)
+        if (t.strides()[d] != 0 && t.shape()[d] != 1) return false;
+    return true;
+}
+
+template <class T, class... In>
+Shape broadcast_all(const char* op, const In&... inputs) {
+    const std::array<const Tensor<T>*, sizeof...(In)> args{&inputs...};
+    Shape shape = args[0]->shape();
+    for (std::size_t i = 1; i < args.size(); ++i) shape = broadcast_shapes(shape, args[i]->shape(), op);
+    return shape;
+}
+
+/// out = f(inputs...) into an existing contiguous `out` of the broadcast shape. `out` may be one
+/// of the inputs itself (an in-place update): every element is read before it is written, at the
+/// same position.
 template <class T, class F, class... In>
-Tensor<T> map(const char* op, F f, const In&... inputs) {
+void map_into(Tensor<T>& out, F f, const In&... inputs) {
     constexpr std::size_t K = sizeof...(In);
     const std::array<const Tensor<T>*, K> args{&inputs...};
-    Shape shape = args[0]->shape();
-    for (std::size_t i = 1; i < K; ++i) shape = broadcast_shapes(shape, args[i]->shape(), op);
-    Tensor<T> out = Tensor<T>::empty(shape);
+    const Shape& shape = out.shape();
     const std::int64_t n = out.numel();
-    if (n == 0) return out;
+    if (n == 0) return;
 
     std::array<const T*, K> ptr{};
     std::array<bool, K> scalar{};
     bool flat = true;
     for (std::size_t i = 0; i < K; ++i) {
         const index_t ni = args[i]->numel();
-        scalar[i] = ni == 1 && n != 1;
+        // One value broadcast everywhere, as a 0-d tensor or as a view with every stride 0
+        // (what a sum's VJP hands on): read once, never through the row path.
+        scalar[i] = n != 1 && (ni == 1 || (ni == n && single_value(*args[i])));
         if (!scalar[i] && !(ni == n && args[i]->is_contiguous())) flat = false;
         ptr[i] = args[i]->data();
     }
+    if (flat && n > tiny_size && std::all_of(scalar.begin(), scalar.end(), [](bool s) { return s; })) {
+        // Every input is one value broadcast (f of broadcast views): compute it once, then fill.
+        const T v = eval_at<T>(f, ptr, scalar, 0, std::make_index_sequence<K>{});
+        std::fill_n(out.data(), n, v);
+        return;
+    }
     if (flat && n <= tiny_size) {
         T* o = out.data();
-        for (std::int64_t i = 0; i < n; ++i) o[i] = eval_at<T>(f, ptr, scalar, i, std::make_index_sequence<K>{});
-        return out;
+        for (std::int64_t i = 0; i < n; ++i)
+            o[i] = eval_at<T>(f, ptr, scalar, i, std::make_index_sequence<K>{});
+        return;
     }
     if (flat) {
         T* o = out.data();
         parallel_chunks(n, [&](std::int64_t b, std::int64_t e) { flat_chunk<T>(f, o, ptr, scalar, b, e); });
-        return out;
+        return;
     }
 
     // Row path: strides of each input in the output's rank (0 on broadcast axes).
@@ -106,8 +130,7 @@ Tensor<T> map(const char* op, F f, const In&... inputs) {
         ptr[i] = in[i].data();
         st[i] = Shape::filled(r, 0);
         const int off = r - in[i].dim();
-        for (int d = 0; d < in[i].dim(); ++d)
-            st[i][d + off] = in[i].shape()[d] == 1 ? 0 : in[i].strides()[d];
+        for (int d = 0; d < in[i].dim(); ++d) st[i][d + off] = in[i].shape()[d] == 1 ? 0 : in[i].strides()[d];
     }
     const std::int64_t n_rows = n / len;
     auto run_rows = [&](std::int64_t rb, std::int64_t re) {
@@ -139,8 +162,15 @@ Tensor<T> map(const char* op, F f, const In&... inputs) {
         }
     };
     const std::int64_t min_rows = std::max<std::int64_t>(1, parallel_grain / std::max<std::int64_t>(len, 1));
-    parallel_chunks(n_rows, run_rows, std::max<std::int64_t>(2, parallel_threshold / std::max<std::int64_t>(len, 1)),
-                    min_rows);
+    parallel_chunks(n_rows, run_rows,
+                    std::max<std::int64_t>(2, parallel_threshold / std::max<std::int64_t>(len, 1)), min_rows);
+}
+
+/// out = f(inputs...) with NumPy broadcasting; `op` names the caller in errors.
+template <class T, class F, class... In>
+Tensor<T> map(const char* op, F f, const In&... inputs) {
+    Tensor<T> out = Tensor<T>::empty(broadcast_all<T>(op, inputs...));
+    map_into<T>(out, f, inputs...);
     return out;
 }
 
