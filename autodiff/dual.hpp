@@ -297,5 +297,5 @@ public:
     static constexpr D denorm_min() noexcept { return D(L::denorm_min()); }
 };
 
-#include "dual_checked.hpp"  // IWYU pragma: export
+#include "checked.hpp"  // IWYU pragma: export
 #include "dual_math.hpp"     // IWYU pragma: export

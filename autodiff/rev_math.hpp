@@ -11,13 +11,13 @@
 //   rev.cpp); pow(0, p) -> d/dbase = 0 for p == 0, d/dexponent = 0 (the limit of y log(base));
 //   digamma, lgamma, tgamma at their poles -> NaN.
 // Domain-checked versions that throw tg::DomainError naming the function and the value instead:
-// tg::checked::log etc. (dual_checked.hpp; they check value_of(x), which is defined for Rev).
+// tg::checked::log etc. (checked.hpp; they check value_of(x), which is defined for Rev).
 #include <cmath>
 #include <limits>
 #include <numbers>
 #include <ostream>
 
-#include "dual_checked.hpp"
+#include "checked.hpp"
 #include "polygamma.hpp"
 #include "rev.hpp"
 

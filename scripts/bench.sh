@@ -29,7 +29,7 @@ cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTG_BUILD_BENCH=
 }
 grep -E "tensorgrad bench" "$build_dir/configure.log" || true
 
-all=(bench_elementwise bench_matmul bench_overhead bench_overhead_torch bench_parallel bench_tensor_ad)
+all=(bench_elementwise bench_matmul bench_overhead bench_overhead_torch bench_parallel bench_tensor_ad bench_scalar)
 if (($# > 0)); then programs=("$@"); else programs=("${all[@]}"); fi
 
 # Only the programs this configuration can build (no Google Benchmark: none; no libtorch: no

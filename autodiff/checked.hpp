@@ -2,7 +2,7 @@
 // tg::checked: the <cmath> functions that have a restricted domain, checked. Outside the domain
 // (or at a pole, or on NaN) they throw tg::DomainError naming the function and the value instead
 // of returning NaN or inf, e.g. "tg::checked::log: argument -1.5 is outside the domain x > 0".
-// They take plain numbers and Duals alike (the check is on the value), so generic code can write
+// They take plain numbers, Duals and Revs alike (the check is on value_of), so generic code can write
 //   using tg::checked::log;  ...  log(x)
 #include <charconv>
 #include <cmath>
