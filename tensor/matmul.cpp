@@ -21,20 +21,62 @@ Operand gemm_layout(const Tensor<T>& t) {
     const int r = t.dim();
     const index_t rows = t.shape()[r - 2], cols = t.shape()[r - 1];
     const index_t s0 = t.strides()[r - 2], s1 = t.strides()[r - 1];
-    if ((s1 == 1 || cols == 1) && s0 >= std::max<index_t>(cols, 1)) return {CblasNoTrans, static_cast<blasint>(s0)};
-    if ((s0 == 1 || rows == 1) && s1 >= std::max<index_t>(rows, 1)) return {CblasTrans, static_cast<blasint>(s1)};
+    if ((s1 == 1 || cols == 1) && s0 >= std::max<index_t>(cols, 1))
+        return {CblasNoTrans, static_cast<blasint>(s0)};
+    if ((s0 == 1 || rows == 1) && s1 >= std::max<index_t>(rows, 1))
+        return {CblasTrans, static_cast<blasint>(s1)};
     return {CblasNoTrans, 0};
 }
 
 template <class T>
+void gemv(CBLAS_TRANSPOSE t, index_t rows, index_t cols, const T* a, blasint lda, const T* x, index_t incx,
+          T* y) {
+    const auto r = static_cast<blasint>(rows), c = static_cast<blasint>(cols), ix = static_cast<blasint>(incx);
+    if constexpr (std::is_same_v<T, float>)
+        cblas_sgemv(CblasRowMajor, t, r, c, 1.0f, a, lda, x, ix, 0.0f, y, 1);
+    else cblas_dgemv(CblasRowMajor, t, r, c, 1.0, a, lda, x, ix, 0.0, y, 1);
+}
+
+constexpr CBLAS_TRANSPOSE flip(CBLAS_TRANSPOSE t) { return t == CblasNoTrans ? CblasTrans : CblasNoTrans; }
+
+// C (m x n, row stride ldc) = op(A) op(B). A matrix-vector product goes to gemv and an outer
+// product (k = 1) to a loop: for both, gemm's packing and its zeroing of C cost as much as the
+// product itself (perf on bench_tensor_ad's matvec gradient: a third of the time in dgemm_tn's
+// memset and kernel for the 100 x 100 outer product).
+template <class T>
 void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, index_t m, index_t n, index_t k, const T* a, blasint lda,
           const T* b, blasint ldb, T* c, blasint ldc) {
+    if (n == 1 && m > 1) {  // c = op(A) b, b a column read with stride ldb (or 1 if stored as a row);
+                            // c is contiguous: ldc = n = 1
+        gemv<T>(ta, ta == CblasNoTrans ? m : k, ta == CblasNoTrans ? k : m, a, lda, b,
+                tb == CblasNoTrans ? ldb : 1, c);
+        return;
+    }
+    if (m == 1 && n > 1) {  // c^T = op(B)^T a^T, the row of A read with stride 1 (or lda if stored as a
+                            // column)
+        gemv<T>(flip(tb), tb == CblasNoTrans ? k : n, tb == CblasNoTrans ? n : k, b, ldb, a,
+                ta == CblasNoTrans ? 1 : lda, c);
+        return;
+    }
+    if (k == 1) {  // an outer product: gemm would first zero C (a memset as long as the product)
+        const index_t sa = ta == CblasNoTrans ? lda : 1, sb = tb == CblasNoTrans ? 1 : ldb;
+        for (index_t i = 0; i < m; ++i) {
+            const T ai = a[i * sa];
+            T* ci = c + i * ldc;
+            if (sb == 1) {
+                for (index_t j = 0; j < n; ++j) ci[j] = ai * b[j];
+            } else {
+                for (index_t j = 0; j < n; ++j) ci[j] = ai * b[j * sb];
+            }
+        }
+        return;
+    }
     if constexpr (std::is_same_v<T, float>)
-        cblas_sgemm(CblasRowMajor, ta, tb, static_cast<blasint>(m), static_cast<blasint>(n), static_cast<blasint>(k),
-                    1.0f, a, lda, b, ldb, 0.0f, c, ldc);
+        cblas_sgemm(CblasRowMajor, ta, tb, static_cast<blasint>(m), static_cast<blasint>(n),
+                    static_cast<blasint>(k), 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
     else
-        cblas_dgemm(CblasRowMajor, ta, tb, static_cast<blasint>(m), static_cast<blasint>(n), static_cast<blasint>(k),
-                    1.0, a, lda, b, ldb, 0.0, c, ldc);
+        cblas_dgemm(CblasRowMajor, ta, tb, static_cast<blasint>(m), static_cast<blasint>(n),
+                    static_cast<blasint>(k), 1.0, a, lda, b, ldb, 0.0, c, ldc);
 }
 
 [[noreturn]] void inner_mismatch(const Shape& a, const Shape& b) {
@@ -100,8 +142,7 @@ Tensor<T> matmul(const Tensor<T>& a_in, const Tensor<T>& b_in) {
 
 template <class T>
 void matmul_into(const Tensor<T>& a, const Tensor<T>& b, Tensor<T>& out) {
-    if (a.dim() != 2 || b.dim() != 2 || a.shape()[1] != b.shape()[0])
-        inner_mismatch(a.shape(), b.shape());
+    if (a.dim() != 2 || b.dim() != 2 || a.shape()[1] != b.shape()[0]) inner_mismatch(a.shape(), b.shape());
     const index_t m = a.shape()[0], k = a.shape()[1], n = b.shape()[1];
     if (!(out.shape() == Shape{m, n}) || !out.is_contiguous())
         throw ShapeError("matmul_into: output has shape " + out.shape().str() + ", expected contiguous " +
@@ -112,7 +153,8 @@ void matmul_into(const Tensor<T>& a, const Tensor<T>& b, Tensor<T>& out) {
     if (lb.ld == 0) bc = b.clone(), lb = gemm_layout(bc);
     if (m * n == 0) return;
     if (k == 0) return out.fill(T(0));
-    gemm<T>(la.trans, lb.trans, m, n, k, ac.data(), la.ld, bc.data(), lb.ld, out.data(), static_cast<blasint>(n));
+    gemm<T>(la.trans, lb.trans, m, n, k, ac.data(), la.ld, bc.data(), lb.ld, out.data(),
+            static_cast<blasint>(n));
 }
 
 template Tensor<float> matmul<float>(const Tensor<float>&, const Tensor<float>&);

@@ -535,6 +535,40 @@ TEST_CASE_TEMPLATE("matmul of transposed and strided views gives the right value
     check_matmul_2d(bc, b, tg::matmul(bc, b));
 }
 
+// Matrix-vector products go to gemv: every layout of the matrix (plain, transposed, a strided
+// slice) against every layout of the vector (column, row, transposed row, strided), both sides.
+TEST_CASE_TEMPLATE("matrix-vector products in every operand layout match the loop", T, float, double) {
+    const auto big = uniform_values<T>({9, 14}, -1, 1, 21), vbig = uniform_values<T>({2, 14}, -1, 1, 22);
+    const tg::Tensor<T> plain = big.slice(1, 0, 7).contiguous();                // 9 x 7
+    const tg::Tensor<T> strided = big.slice(1, 0, 14, 2);                       // 9 x 7, column stride 2
+    const tg::Tensor<T> trans = big.slice(0, 0, 7).slice(1, 0, 9).transpose();  // 9 x 7, a transposed view
+    const tg::Tensor<T> col = vbig.slice(1, 0, 7).transpose().slice(1, 0, 1);   // 7 x 1, row stride 1
+    const tg::Tensor<T> col_strided = vbig.slice(0, 0, 1).slice(1, 0, 14, 2).transpose();  // 7 x 1, stride 2
+    const tg::Tensor<T> row = vbig.slice(0, 1, 2).slice(1, 0, 9);                          // 1 x 9
+    const tg::Tensor<T> row_t = big.slice(1, 3, 4).transpose();  // 1 x 9 read down a column (stride 14)
+    for (const auto* a : {&plain, &strided, &trans}) {
+        for (const auto* x : {&col, &col_strided}) check_matmul_2d(*a, *x, tg::matmul(*a, *x));
+        for (const auto* y : {&row, &row_t}) check_matmul_2d(*y, *a, tg::matmul(*y, *a));
+        const tg::Tensor<T> v = col.reshape({7}), w = row.reshape({9});  // 1-D operands
+        check_matmul_2d(*a, col, tg::matmul(*a, v).reshape({9, 1}));
+        check_matmul_2d(row, *a, tg::matmul(w, *a).reshape({1, 7}));
+    }
+}
+
+TEST_CASE_TEMPLATE("outer products (inner dimension 1) in every operand layout match the loop", T, float,
+                   double) {
+    const auto big = uniform_values<T>({6, 11}, -1, 1, 23);
+    const tg::Tensor<T> col = big.slice(1, 2, 3),
+                        col_t = big.slice(0, 1, 2).slice(1, 0, 6).transpose();             // 6 x 1
+    const tg::Tensor<T> row = big.slice(0, 4, 5), row_t = big.slice(1, 5, 6).transpose();  // 1 x 11, 1 x 6
+    const tg::Tensor<T> row_s = big.slice(0, 0, 1).slice(1, 0, 11, 2);                     // 1 x 6, stride 2
+    for (const auto* u : {&col, &col_t}) {
+        check_matmul_2d(*u, row, tg::matmul(*u, row));
+        check_matmul_2d(*u, row_t, tg::matmul(*u, row_t));
+        check_matmul_2d(*u, row_s, tg::matmul(*u, row_s));
+    }
+}
+
 TEST_CASE_TEMPLATE("batched matmul (2,3,4) @ (4,5) is one product per batch", T, float, double) {
     const auto a = uniform_values<T>({2, 3, 4}, -1, 1, 27), b = uniform_values<T>({4, 5}, -1, 1, 28);
     const auto c = tg::matmul(a, b);
