@@ -4,6 +4,8 @@
 #include <optional>
 
 #include "../ops/functions.hpp"
+#include "../ops/op.hpp"
+#include "../ops/shape_ops.hpp"
 #include "forward.hpp"
 #include "gradients.hpp"
 #include "tape.hpp"
@@ -42,6 +44,28 @@ void add_adjoint(Var<T>& a, const Var<T>& c) {
     a = add(a, c);
 }
 
+// A slice's cotangent is zero outside the sliced region of its input. In a plain sweep it is added
+// into that region of the input's adjoint in place instead of being materialized at the input's
+// full shape: a loop slicing T steps out of one tensor (an RNN over a sequence) would otherwise
+// write T tensors of the whole sequence's size. Returns false where the generic path must run.
+template <class T>
+bool add_slice_adjoint(const detail::Node<T>& nd, const Var<T>& g, std::vector<Var<T>>& adjoints) {
+    if (nd.vjp != &detail::vjp_thunk<ops::Slice, T> || !(nd.needs & 1u) || !plain_mode()) return false;
+    Var<T>& adj = adjoints[nd.in[0]->slot];
+    const Attrs& a = nd.attrs;
+    if (!adj.defined()) {
+        Tensor<T> z(nd.in[0]->value.shape());  // zeros
+        z.slice(a.axis, a.start, a.stop, a.step).assign(g.value());
+        adj = Var<T>(std::move(z));
+        return true;
+    }
+    const auto& n = adj.node();
+    if (n.use_count() != 1 || n->value.storage_use_count() != 1 || !n->value.is_contiguous()) return false;
+    Tensor<T> region = n->value.slice(a.axis, a.start, a.stop, a.step);
+    region += g.value();  // through the view: in place where the region is contiguous
+    return true;
+}
+
 template <class T>
 void check_root(const Var<T>& root, const Tensor<T>& seed, const char* api) {
     if (!root.defined()) throw AutogradError(std::string(api) + ": undefined Var");
@@ -70,6 +94,7 @@ std::vector<Var<T>> sweep(detail::Tape<T>& tape, const Var<T>& root, const Tenso
         if (!g.defined()) continue;
         if (!keep && !nd.out->is_leaf) adj[nd.out->slot] = Var<T>();
         if (retain && nd.out->retain_grad) accumulate(nd.out->grad, g);
+        if (add_slice_adjoint(nd, g, adj)) continue;
         VjpArgs<T> args{{}, Var<T>(nd.out), g, nd.attrs, nd.needs, nd.state.get()};
         for (int j = 0; j < nd.n_in; ++j) args.x[j] = Var<T>(nd.in[j]);
         Cotangents<T> c;
