@@ -3,7 +3,10 @@
 // allocates ~6 buffers, and a freed block above glibc's trim/mmap thresholds (128 KiB) goes back
 // to the kernel, so the next op page-faults it in again (a fresh 40 MB result page-faults for
 // longer than the math it holds takes: NOTES-deps section 1). Two caches, per thread, bounded:
-//  - small blocks (<= 4 KiB) in 64-byte size classes, up to 32 blocks each;
+//  - small blocks (<= 4 KiB) in 64-byte size classes, up to 256 KiB per class (4096 blocks of
+//    64 bytes): a recorded tape keeps one output per op alive, and a tape of 1000 tiny ops
+//    overflowed the former 32 blocks per class, sending 97 % of its outputs to malloc and free
+//    (docs/performance.md, section 3);
 //  - larger blocks in power-of-two capacities, up to 32 blocks each and 512 MiB in all.
 // Blocks are plain malloc blocks aligned by hand (a 64-byte header, data on a 64-byte line), so a
 // block may be freed on another thread than the one that allocated it.
@@ -24,7 +27,7 @@ namespace {
 constexpr std::size_t line = 64;
 constexpr std::size_t small_max = 4096;
 constexpr std::size_t n_small = small_max / line;
-constexpr std::size_t small_keep = 32;
+constexpr std::size_t small_keep_bytes = std::size_t{256} << 10;  // per class
 constexpr int n_big = 48;  // power-of-two classes above small_max
 constexpr std::size_t big_keep = 32;  // a backward pass frees many same-size temporaries at once
 constexpr std::size_t big_total_max = std::size_t{512} << 20;
@@ -97,7 +100,7 @@ void buffer_free(void* data) noexcept {
     if (!cache_gone) {
         if (c <= small_max) {
             auto& v = cache.small[c / line - 1];
-            if (v.size() < small_keep) {
+            if (v.size() * c < small_keep_bytes) {
                 v.push_back(data);
                 return;
             }
