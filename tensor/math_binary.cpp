@@ -58,14 +58,16 @@ template Tensor<float> where<float>(const Tensor<float>&, const Tensor<float>&, 
 template Tensor<double> where<double>(const Tensor<double>&, const Tensor<double>&, const Tensor<double>&);
 
 // In place when this tensor is contiguous (one kernel, no temporary); a strided view of another
-// tensor's storage (a slice, a transpose) is updated through a temporary and a scatter.
+// tensor's storage (a slice, a transpose), or an update that reads this tensor's own storage,
+// goes through a temporary.
 template <class T>
 template <class F>
 Tensor<T>& Tensor<T>::update(const Tensor& o, const char* op, F f) {
     if (!(broadcast_shapes(shape_, o.shape(), op) == shape_))
         throw ShapeError(std::string(op) + ": cannot combine shape " + o.shape().str() + " into shape " +
                          shape_.str());
-    if (is_contiguous()) detail::map_into<T>(*this, f, *this, o);
+    // In place unless o views this tensor's storage (a += a.transpose() must read the old values).
+    if (is_contiguous() && !o.shares_storage(*this)) detail::map_into<T>(*this, f, *this, o);
     else assign(detail::map<T>(op, f, *this, o));
     return *this;
 }

@@ -358,6 +358,23 @@ TEST_CASE_TEMPLATE("operator+= on a view writes through to the base", T, float, 
     CHECK(base.to_vector() == vals<T>({1, 3, 5, 12, 14, 16}));
 }
 
+TEST_CASE_TEMPLATE("operator+= reading its own storage sees the old values", T, float, double) {
+    auto a = tg::Tensor<T>{{1, 2, 3}, {4, 5, 6}, {7, 8, 9}};
+    a += a.transpose();  // element (0,1) must add the old (1,0), not an updated one
+    CHECK(a.to_vector() == vals<T>({2, 6, 10, 6, 10, 14, 10, 14, 18}));
+    auto v = tg::Tensor<T>{1, 2, 3, 4};
+    v -= v.slice(0, 0, 1);  // the first element, read before it becomes 0
+    CHECK(v.to_vector() == vals<T>({0, 1, 2, 3}));
+    v += v;
+    CHECK(v.to_vector() == vals<T>({0, 2, 4, 6}));
+    std::vector<T> w(40), expect(40);  // shifted overlapping runs, long enough for the SIMD path
+    for (int i = 0; i < 40; ++i) w[i] = T(i * i), expect[i] = T(i == 0 ? 0 : i * i + (i - 1) * (i - 1));
+    auto t = tg::Tensor<T>::from_vector(w);
+    auto tail = t.slice(0, 1, 40);
+    tail += t.slice(0, 0, 39);
+    CHECK(t.to_vector() == expect);
+}
+
 TEST_CASE("braces with one-element rows make a column") {
     const tg::Tensor<double> c{{1.0}, {2.0}};
     CHECK(c.shape() == tg::Shape{2, 1});
