@@ -7,10 +7,7 @@ find_library(TG_OPENBLAS openblas REQUIRED)
 
 # SIMD width is a build-time choice that consumers must share: these flags are PUBLIC on the
 # library and exported with it (a different -march changes xsimd's batch width and alignment).
-# Sanitizer builds take the x86-64-v3 baseline: g++ 12 with ASan and UBSan together and AVX-512
-# enabled reports a null `this` that is not there (tg::gradient in autodiff/rev.hpp; ASan alone,
-# UBSan alone, AVX2, -O1 and clang 14 with both are all clean; docs/build.md).
-if(TG_NATIVE AND NOT TG_SANITIZE)
+if(TG_NATIVE)
   set(TG_ARCH_FLAGS -march=native)
 else()
   set(TG_ARCH_FLAGS -march=x86-64-v3)
