@@ -23,23 +23,11 @@
 #include "../tensor/error.hpp"
 #include "../tensor/tensor.hpp"
 #include "dual.hpp"
+#include "scalar_call.hpp"
 
 namespace tg {
 
 namespace detail {
-template <class>
-inline constexpr bool always_false = false;
-
-// f(xs) with xs as a const std::vector<S>& or, failing that, a std::span<const S>.
-template <class F, class S>
-decltype(auto) call_on(F& f, const std::vector<S>& xs) {
-    if constexpr (std::is_invocable_v<F&, const std::vector<S>&>) return f(xs);
-    else if constexpr (std::is_invocable_v<F&, std::span<const S>>) return f(std::span<const S>(xs));
-    else
-        static_assert(always_false<F>,
-                      "tg forward-mode driver: f must be callable with a const std::vector<S>& "
-                      "or a std::span<const S>, S a tg::Dual (write f as a template or generic lambda)");
-}
 
 // True for what a scalar function may return when given S: S itself, or a plain number (a
 // function that ignores its input returns a constant).

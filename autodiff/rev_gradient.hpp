@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "rev.hpp"
+#include "scalar_call.hpp"
 
 namespace tg {
 /// f(x) and its gradient, as returned by tg::gradient: `auto [y, g] = tg::gradient(f, x);`
@@ -37,18 +38,6 @@ struct RevSegment {
     ~RevSegment() { rev_close<T>(saved); }
 };
 
-template <class>
-inline constexpr bool rev_always_false = false;
-
-template <class F, class S>
-decltype(auto) rev_call(F& f, const std::vector<S>& xs) {
-    if constexpr (std::is_invocable_v<F&, const std::vector<S>&>) return f(xs);
-    else if constexpr (std::is_invocable_v<F&, std::span<const S>>) return f(std::span<const S>(xs));
-    else
-        static_assert(rev_always_false<F>,
-                      "tg::gradient: f must be callable with a const std::vector<tg::Rev<T>>& or "
-                      "a std::span<const tg::Rev<T>> (write f as a template or generic lambda)");
-}
 }  // namespace detail
 
 /// Value and gradient of a scalar function f: vector<S> -> S at x, by one recording and one reverse
@@ -63,7 +52,7 @@ RevGradient<T> gradient(F&& f, std::span<const T> x) {
     std::vector<S>& xs = detail::rev_leaves<T>(t.depth);
     xs.resize(x.size());
     detail::RevCore<T>::variables(x.data(), x.size(), xs.data());
-    const auto y = detail::rev_call(f, static_cast<const std::vector<S>&>(xs));
+    const auto y = detail::call_on(f, static_cast<const std::vector<S>&>(xs));
     using R = std::remove_cvref_t<decltype(y)>;
     static_assert(std::is_same_v<R, S> || std::is_arithmetic_v<R>,
                   "tg::gradient: f must return one scalar of the type it is given (a tg::Rev<T>)");
