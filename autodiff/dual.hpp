@@ -187,6 +187,10 @@ constexpr Dual<T, N> operator-(const Dual<T, N>& a, const Dual<T, N>& b) {
 }
 template <class T, int N>
 constexpr Dual<T, N> operator*(const Dual<T, N>& a, const Dual<T, N>& b) {
+    // x * x: one multiply per tangent lane instead of two and an add (exactly equal: 2v is exact).
+    // The test folds at compile time wherever the operands are visibly one object.
+    if constexpr (detail::simd_tangents<T, N>)
+        if (&a == &b) return {a.v * a.v, a.d * (a.v + a.v)};
     return {a.v * b.v, a.d * b.v + b.d * a.v};
 }
 template <class T, int N>
@@ -297,5 +301,5 @@ public:
     static constexpr D denorm_min() noexcept { return D(L::denorm_min()); }
 };
 
-#include "checked.hpp"  // IWYU pragma: export
-#include "dual_math.hpp"     // IWYU pragma: export
+#include "checked.hpp"    // IWYU pragma: export
+#include "dual_math.hpp"  // IWYU pragma: export

@@ -203,6 +203,22 @@ TEST_CASE("dual with 4 and 8 SIMD directions equals one direction per pass") {
     }
 }
 
+// x * x takes a one-multiply path for SIMD tangents; it must equal the product rule exactly (the
+// tests build without FMA contraction, so the product rule is 2 round(v d) as the square is).
+TEST_CASE("dual square of one object equals the product of two equal duals exactly") {
+    tg::Dual<double, 8> x(1.7), y;
+    tg::Dual<float, 4> xf(-0.3f), yf;
+    for (int k = 0; k < 8; ++k) x.set_tangent(k, 0.1 * k - 0.35);
+    for (int k = 0; k < 4; ++k) xf.set_tangent(k, 0.25f * float(k) + 0.1f);
+    y = x, yf = xf;
+    const auto sq = x * x, prod = x * y;
+    const auto sqf = xf * xf, prodf = xf * yf;
+    CHECK(sq.v == prod.v);
+    for (int k = 0; k < 8; ++k) CHECK(sq.tangent(k) == prod.tangent(k));
+    for (int k = 0; k < 4; ++k) CHECK(sqf.tangent(k) == prodf.tangent(k));
+    CHECK(sq.tangent(7) == 2 * 1.7 * (0.1 * 7 - 0.35));
+}
+
 TEST_CASE("dual float with 8 directions matches the double gradient") {
     auto f = [](const auto& x) { return exp(x[0] * x[1]) - x[2] * x[2] * x[3] + sin(x[4]) / x[5]; };
     const std::vector<float> xf = {0.5f, -0.25f, 1.5f, 2.0f, 0.75f, 1.25f};
