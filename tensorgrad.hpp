@@ -1,6 +1,8 @@
 #pragma once
 // tensorgrad: the public API. Link tensorgrad::tensorgrad after find_package(tensorgrad).
 // This header never includes xtensor, so a user translation unit compiles in about a second.
+// Layers, each including only those below it: tensor/, scalar/, autodiff/ (the tape), ops/,
+// transforms/ (grad, vjp, jacobian, gradcheck, opcheck), solvers/, nn/.
 #include "tensor/error.hpp"
 #include "tensor/io.hpp"
 #include "tensor/math.hpp"
@@ -8,16 +10,18 @@
 #include "tensor/shape.hpp"
 #include "tensor/tensor.hpp"
 
-#include "autodiff/tape.hpp"
-#include "autodiff/functional.hpp"
-#include "autodiff/dual.hpp"
+#include "scalar/dual.hpp"
+#include "scalar/forward_scalar.hpp"
+#include "scalar/rev.hpp"
+
 #include "autodiff/forward.hpp"
-#include "autodiff/forward_scalar.hpp"
-#include "autodiff/gradcheck.hpp"
 #include "autodiff/gradients.hpp"
-#include "autodiff/jacobian.hpp"
-#include "autodiff/rev.hpp"
+#include "autodiff/tape.hpp"
 #include "autodiff/var.hpp"
 
 #include "ops/custom_function.hpp"
 #include "ops/functions.hpp"
+
+#include "transforms/functional.hpp"
+#include "transforms/gradcheck.hpp"
+#include "transforms/jacobian.hpp"

@@ -6,7 +6,7 @@
 #
 # Layout under <dir>:
 #   include/tensorgrad/tensorgrad.hpp              the umbrella header
-#   include/tensorgrad/{tensor,autodiff,ops,solvers,nn}/...hpp   the public headers, same layout as
+#   include/tensorgrad/{tensor,scalar,autodiff,ops,transforms,solvers,nn}/...hpp   the public headers, same layout as
 #                                                  the source tree (they include each other relatively)
 #   lib/libtensorgrad.a
 #   lib/cmake/tensorgrad/tensorgrad{Config,ConfigVersion,Targets*}.cmake
@@ -31,7 +31,7 @@ include(CMakePackageConfigHelpers)
 set(TG_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/tensorgrad" CACHE STRING
     "Where the tensorgrad CMake package files are installed (relative to the prefix)")
 set(_tg_src "${tensorgrad_SOURCE_DIR}")
-set(_tg_header_dirs tensor autodiff ops solvers nn)
+set(_tg_header_dirs tensor scalar autodiff ops transforms solvers nn)
 
 # ---------------------------------------------------------------------------------------------
 # 1. Headers

@@ -84,7 +84,8 @@ std::vector<Tensor<double>> sample_inputs(const Sample& s, std::uint64_t seed) {
         std::iota(order.begin(), order.end(), 0);
         if (in.domain == Domain::distinct)  // shuffled ranks: well separated, no ties
             for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[g.next_u64() % i]);
-        for (index_t i = 0; i < t.numel(); ++i) t.data()[i] = draw(in.domain, g, order[static_cast<std::size_t>(i)]);
+        double* p = t.data();
+        for (index_t i = 0; i < t.numel(); ++i) p[i] = draw(in.domain, g, order[static_cast<std::size_t>(i)]);
         out.push_back(in.transposed ? t.transpose() : t);
     }
     return out;

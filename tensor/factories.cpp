@@ -24,7 +24,8 @@ Tensor<T> arange(T start, T stop, T step) {
     const double n = std::ceil((static_cast<double>(stop) - start) / step);
     const index_t len = n > 0 ? static_cast<index_t>(n) : 0;
     Tensor<T> t = Tensor<T>::empty(Shape{len});
-    for (index_t i = 0; i < len; ++i) t.data()[i] = static_cast<T>(start + static_cast<double>(i) * step);
+    T* p = t.data();
+    for (index_t i = 0; i < len; ++i) p[i] = static_cast<T>(start + static_cast<double>(i) * step);
     return t;
 }
 
@@ -33,15 +34,17 @@ Tensor<T> linspace(T start, T stop, index_t num) {
     if (num < 0) throw DomainError("linspace: negative number of points " + std::to_string(num));
     Tensor<T> t = Tensor<T>::empty(Shape{num});
     const double h = num > 1 ? (static_cast<double>(stop) - start) / static_cast<double>(num - 1) : 0.0;
-    for (index_t i = 0; i < num; ++i) t.data()[i] = static_cast<T>(start + h * static_cast<double>(i));
-    if (num > 1) t.data()[num - 1] = stop;
+    T* p = t.data();
+    for (index_t i = 0; i < num; ++i) p[i] = static_cast<T>(start + h * static_cast<double>(i));
+    if (num > 1) p[num - 1] = stop;
     return t;
 }
 
 template <class T>
 Tensor<T> eye(index_t n) {
     Tensor<T> t(Shape{n, n});
-    for (index_t i = 0; i < n; ++i) t.data()[i * n + i] = T(1);
+    T* p = t.data();
+    for (index_t i = 0; i < n; ++i) p[i * n + i] = T(1);
     return t;
 }
 

@@ -69,6 +69,7 @@ Tensor<T>& Tensor<T>::update(const Tensor& o, const char* op, F f) {
     // In place unless o views this tensor's storage (a += a.transpose() must read the old values).
     if (is_contiguous() && !o.shares_storage(*this)) detail::map_into<T>(*this, f, *this, o);
     else assign(detail::map<T>(op, f, *this, o));
+    buf_.bump_version();
     return *this;
 }
 

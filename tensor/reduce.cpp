@@ -191,7 +191,8 @@ Tensor<T> max(const Tensor<T>& x, int axis, bool keepdims) {
     normalize_axis(axis, x.dim(), "max");
     Tensor<T> out = Tensor<T>::empty(reduced_shape(x.shape(), axis, keepdims));
     const Tensor<T> c = x.contiguous();
-    argmax_run(c, axis, "max", [&](index_t o, index_t src, index_t) { out.data()[o] = c.data()[src]; });
+    T* o = out.data();
+    argmax_run(c, axis, "max", [&](index_t i, index_t src, index_t) { o[i] = c.data()[src]; });
     return out;
 }
 
@@ -199,15 +200,16 @@ template <class T>
 Tensor<T> argmax(const Tensor<T>& x, int axis, bool keepdims) {
     normalize_axis(axis, x.dim(), "argmax");
     Tensor<T> out = Tensor<T>::empty(reduced_shape(x.shape(), axis, keepdims));
-    argmax_run(x, axis, "argmax",
-               [&](index_t o, index_t, index_t best) { out.data()[o] = static_cast<T>(best); });
+    T* o = out.data();
+    argmax_run(x, axis, "argmax", [&](index_t i, index_t, index_t best) { o[i] = static_cast<T>(best); });
     return out;
 }
 
 template <class T>
 Tensor<T> argmax_mask(const Tensor<T>& x, int axis) {
     Tensor<T> out(x.shape());
-    argmax_run(x, axis, "argmax_mask", [&](index_t, index_t src, index_t) { out.data()[src] = T(1); });
+    T* o = out.data();
+    argmax_run(x, axis, "argmax_mask", [&](index_t, index_t src, index_t) { o[src] = T(1); });
     return out;
 }
 

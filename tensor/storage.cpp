@@ -91,6 +91,7 @@ void* buffer_allocate(std::size_t bytes) {
     if (!data) data = fresh(capacity);
     BufferHeader* h = header_of(data);
     h->refs.store(1, std::memory_order_relaxed);
+    h->version.store(0, std::memory_order_relaxed);
     h->bytes = bytes;
     return data;
 }

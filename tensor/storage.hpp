@@ -3,12 +3,18 @@
 // (header and data together), no shared_ptr control block. Copying a Tensor copies this handle.
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <utility>
 
 namespace tg::detail {
 
 struct BufferHeader {
     std::atomic<long> refs{1};
+    // NOTE [versions]: bumped by every write the library can see (in-place methods, non-const
+    // data()); backward compares it with the count saved at record time. A relaxed load + store,
+    // not an atomic increment: two threads writing one buffer at once is already the user's race,
+    // and either store still moves the count away from any saved value.
+    std::atomic<std::uint64_t> version{0};
     std::size_t bytes = 0;     // requested size
     std::size_t capacity = 0;  // usable size (a multiple of 64)
     void* raw = nullptr;       // what malloc returned
@@ -39,6 +45,12 @@ public:
     std::size_t bytes() const { return p_ ? header_of(p_)->bytes : 0; }
     long use_count() const { return p_ ? header_of(p_)->refs.load() : 0; }
     explicit operator bool() const { return p_ != nullptr; }
+    std::uint64_t version() const { return p_ ? header_of(p_)->version.load(std::memory_order_relaxed) : 0; }
+    void bump_version() const {
+        if (!p_) return;
+        auto& v = header_of(p_)->version;
+        v.store(v.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    }
 
 private:
     void release() noexcept {

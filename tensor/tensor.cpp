@@ -153,6 +153,7 @@ T Tensor<T>::at(std::initializer_list<index_t> idx) const {
 template <class T>
 void Tensor<T>::set(std::initializer_list<index_t> idx, T v) {
     data_[offset_of(*this, idx, "set")] = v;
+    buf_.bump_version();
 }
 
 template <class T>
@@ -259,13 +260,15 @@ template <class U>
 Tensor<U> Tensor<T>::to() const {
     const Tensor c = contiguous();
     Tensor<U> out = Tensor<U>::empty(shape_);
-    for (index_t i = 0; i < numel(); ++i) out.data()[i] = static_cast<U>(c.data_[i]);
+    U* o = out.data();
+    for (index_t i = 0; i < numel(); ++i) o[i] = static_cast<U>(c.data_[i]);
     return out;
 }
 
 template <class T>
 void Tensor<T>::assign(const Tensor& src) {
     const Tensor b = src.broadcast_to(shape_).contiguous();
+    buf_.bump_version();
     if (is_contiguous()) {
         detail::strided_copy(b.data_, b.shape_, b.strides_, data_);
         return;

@@ -68,8 +68,17 @@ public:
     /// True when two tensors share the same buffer.
     bool shares_storage(const Tensor& o) const { return buf_.data() == o.buf_.data(); }
 
-    T* data() { return data_; }
+    /// Mutable access counts as a write (NOTE [versions]): backward refuses a graph whose saved
+    /// tensors were written since they were recorded. Read through a const Tensor to avoid that.
+    T* data() {
+        buf_.bump_version();
+        return data_;
+    }
     const T* data() const { return data_; }
+    /// Writes seen on this tensor's storage so far (shared by every view of the buffer).
+    std::uint64_t version() const { return buf_.version(); }
+    /// Counts a write the library cannot see (through a pointer kept from an earlier data()).
+    void bump_version() { buf_.bump_version(); }
 
     /// The single value of a one-element tensor. @throws ShapeError otherwise.
     T item() const;

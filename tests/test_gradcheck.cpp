@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "../autodiff/gradcheck.hpp"
+#include "../transforms/gradcheck.hpp"
 #include <tensorgrad/tensorgrad.hpp>
 
 using tg::Tensor;

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "../ops/all_ops.hpp"
-#include "../ops/registry.hpp"
+#include "../transforms/opcheck.hpp"
 
 namespace {
 

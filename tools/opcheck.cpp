@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "../ops/registry.hpp"
+#include "../transforms/opcheck.hpp"
 
 int main(int argc, char** argv) {
     std::vector<std::string> only;

@@ -10,9 +10,11 @@
 //   hessian: reverse-over-reverse: the gradient is recorded once (create_graph) and swept once
 //        per input element.
 // Results have shape y.shape ++ x.shape (Jacobian) and x.shape ++ x.shape (Hessian).
+#include <utility>
+
+#include "../autodiff/gradients.hpp"
 #include "../ops/functions.hpp"
 #include "functional.hpp"
-#include "gradients.hpp"
 
 namespace tg {
 
@@ -52,8 +54,11 @@ Tensor<T> jacfwd(F&& f, const Tensor<T>& x) {
     }
     const index_t m = y0.numel();
     Tensor<T> J(detail::concat(y0.shape(), x.shape()));
-    for (index_t j = 0; j < n; ++j)
-        for (index_t i = 0; i < m; ++i) J.data()[i * n + j] = cols[static_cast<std::size_t>(j)].data()[i];
+    T* out = J.data();
+    for (index_t j = 0; j < n; ++j) {
+        const T* col = std::as_const(cols[static_cast<std::size_t>(j)]).data();
+        for (index_t i = 0; i < m; ++i) out[i * n + j] = col[i];
+    }
     return J;
 }
 

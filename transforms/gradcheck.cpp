@@ -7,7 +7,7 @@
 
 #include "../tensor/math.hpp"
 #include "../tensor/random.hpp"
-#include "tape.hpp"
+#include "../autodiff/tape.hpp"
 
 namespace tg {
 

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "var.hpp"
+#include "../autodiff/var.hpp"
 
 namespace tg {
 

@@ -9,7 +9,8 @@
 #include "../autodiff/gradients.hpp"
 #include "../ops/functions.hpp"
 #include "../tensor/random.hpp"
-#include "registry.hpp"
+#include "../ops/registry.hpp"
+#include "opcheck.hpp"
 
 namespace tg {
 

@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "tape.hpp"
+#include "../autodiff/tape.hpp"
 
 namespace tg {
 
@@ -98,7 +98,7 @@ std::pair<Tensor<T>, std::function<Tensor<T>(const Tensor<T>&)>> vjp(F&& f, cons
 
 }  // namespace tg
 
-#include "forward.hpp"
+#include "../autodiff/forward.hpp"
 
 namespace tg {
 
