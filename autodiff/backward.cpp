@@ -1,11 +1,10 @@
-// The reverse sweep. See NOTE [tape order] and NOTE [generations] in tape.hpp.
+// The reverse sweep. See NOTE [tape order], [tape identity] and [versions] in tape.hpp.
 // Adjoints are Vars: without create_graph the sweep runs under NoGrad, so they are plain values;
 // with it, every VJP and every accumulation is recorded and can be differentiated again.
 #include <optional>
+#include <string>
 
-#include "../ops/functions.hpp"
-#include "../ops/op.hpp"
-#include "../ops/shape_ops.hpp"
+#include "engine_ops.hpp"
 #include "forward.hpp"
 #include "gradients.hpp"
 #include "tape.hpp"
@@ -14,61 +13,98 @@ namespace tg {
 
 namespace {
 
-// Gradient accumulation. Out of place in general (a gradient the user holds is never changed
-// behind their back); in place when nothing is recorded and nobody else sees the buffer, which
-// saves a tensor and a node per leaf per backward.
+using detail::Node;
+using detail::VarNode;
+
+// NOTE [exclusive]: the one test of "nobody else can see this buffer". No handle on the node but
+// the `refs` the caller holds, no other tensor on its buffer, a dense layout (a broadcast view's
+// elements overlap). Only then may the engine write an adjoint in place, or hand a buffer to a
+// leaf as that leaf's own gradient. Every observer of a buffer holds a counted handle (a Var, a
+// Tensor, a tape node), so the counts are the proof.
 template <class T>
-void accumulate(std::shared_ptr<detail::VarNode<T>>& into, const Var<T>& g) {
-    if (into && !grad_enabled() && into.use_count() == 1 && into->value.storage_use_count() == 1 &&
-        into->value.is_contiguous() && g.value().is_contiguous() && into->value.shape() == g.shape()) {
-        into->value += g.value();
-        return;
-    }
-    into = into ? add(Var<T>(into), g).node() : g.node();
+bool exclusive(const std::shared_ptr<VarNode<T>>& n, long refs = 1) {
+    return n && n.use_count() == refs && n->value.storage_use_count() == 1 && n->value.is_contiguous();
 }
 
-// Adjoint accumulation inside the sweep: in place under the same conditions, and only when no
-// tangent travels with the adjoints (forward-over-reverse needs the recorded add).
+// In-place accumulation also needs a plain sweep: a recorded adjoint must stay differentiable, and
+// one that carries a tangent (forward-over-reverse) must have its tangent summed too.
+template <class T>
+bool writable(const std::shared_ptr<VarNode<T>>& n, const Shape& shape) {
+    return plain_mode() && exclusive(n) && n->value.shape() == shape;
+}
+
+// A gradient handed to the user: `g` itself when nobody else can see it, else a copy (recorded
+// under create_graph, with its tangent under forward mode).
+template <class T>
+Var<T> owned(Var<T> g) {
+    if (exclusive(g.node())) return g;
+    return detail::engine_copy(g);
+}
+
+// Gradient accumulation into a leaf's (or a retained non-leaf's) .grad.
+template <class T>
+void accumulate(std::shared_ptr<VarNode<T>>& into, Var<T> g) {
+    if (!into) {
+        into = owned(std::move(g)).node();
+    } else if (writable(into, g.shape())) {
+        into->value += g.value();
+    } else {
+        into = detail::engine_add(Var<T>(into), g).node();
+    }
+}
+
+// Adjoint accumulation inside the sweep.
 template <class T>
 void add_adjoint(Var<T>& a, const Var<T>& c) {
-    if (!a.defined()) {
-        a = c;
-        return;
-    }
-    const auto& n = a.node();
-    if (plain_mode() && n.use_count() == 1 && n->value.storage_use_count() == 1 && n->value.is_contiguous() &&
-        n->value.shape() == c.shape()) {
-        n->value += c.value();
-        return;
-    }
-    a = add(a, c);
+    if (!a.defined()) a = c;
+    else if (writable(a.node(), c.shape())) a.node()->value += c.value();
+    else a = detail::engine_add(a, c);
 }
 
-// A slice's cotangent is zero outside the sliced region of its input. In a plain sweep it is added
-// into that region of the input's adjoint in place instead of being materialized at the input's
-// full shape: a loop slicing T steps out of one tensor (an RNN over a sequence) would otherwise
-// write T tensors of the whole sequence's size. Returns false where the generic path must run.
+// An op's plain-sweep shortcut (Node::add_into): Slice adds its cotangent into its region of the
+// input's adjoint instead of materializing a zero tensor of the input's shape, so a loop slicing
+// T steps out of one sequence costs O(T), not O(T^2). False where the generic path must run.
 template <class T>
-bool add_slice_adjoint(const detail::Node<T>& nd, const Var<T>& g, std::vector<Var<T>>& adjoints) {
-    if (nd.vjp != &detail::vjp_thunk<ops::Slice, T> || !(nd.needs & 1u) || !plain_mode()) return false;
-    Var<T>& adj = adjoints[nd.in[0]->slot];
-    const Attrs& a = nd.attrs;
+bool add_through_hook(const Node<T>& nd, const Var<T>& g, Var<T>& adj) {
+    if (!nd.add_into || !(nd.needs & 1u) || !plain_mode()) return false;
+    const Shape& shape = nd.in[0]->value.shape();
     if (!adj.defined()) {
-        Tensor<T> z(nd.in[0]->value.shape());  // zeros
-        z.slice(a.axis, a.start, a.stop, a.step).assign(g.value());
+        Tensor<T> z(shape);  // zeros
+        nd.add_into(nd.attrs, g.value(), z);
         adj = Var<T>(std::move(z));
         return true;
     }
-    const auto& n = adj.node();
-    if (n.use_count() != 1 || n->value.storage_use_count() != 1 || !n->value.is_contiguous()) return false;
-    Tensor<T> region = n->value.slice(a.axis, a.start, a.stop, a.step);
-    region += g.value();  // through the view: in place where the region is contiguous
+    if (!writable(adj.node(), shape)) return false;
+    nd.add_into(nd.attrs, g.value(), adj.node()->value);
     return true;
+}
+
+[[noreturn]] void modified_error(const char* api, const char* op, const std::string& which,
+                                 const Shape& shape, std::uint64_t now, std::uint64_t then) {
+    throw AutogradError(std::string(api) + ": " + which + " of '" + op + "' (shape " + shape.str() +
+                        ") was modified in place after it was recorded: its storage is at version " +
+                        std::to_string(now) + ", it was recorded at version " + std::to_string(then) +
+                        ", so the gradient would use the new values. Update a clone(), or run backward first");
+}
+
+template <class T>
+void check_versions(const Node<T>& nd, const char* api) {
+    for (int j = 0; j < nd.n_in; ++j) {
+        if (!((nd.saved >> j) & 1u)) continue;
+        const Tensor<T>& v = nd.in[j]->value;
+        if (v.version() != nd.in_version[j])
+            modified_error(api, nd.name, "input " + std::to_string(j), v.shape(), v.version(),
+                           nd.in_version[j]);
+    }
+    const Tensor<T>& y = nd.out->value;
+    if ((nd.saved & detail::saves_output) && y.version() != nd.out_version)
+        modified_error(api, nd.name, "the output", y.shape(), y.version(), nd.out_version);
 }
 
 template <class T>
 void check_root(const Var<T>& root, const Tensor<T>& seed, const char* api) {
     if (!root.defined()) throw AutogradError(std::string(api) + ": undefined Var");
+    if (!seed.defined()) throw AutogradError(std::string(api) + ": undefined seed tensor");
     if (!root.requires_grad())
         throw AutogradError(std::string(api) + ": this Var of shape " + root.shape().str() +
                             " does not require grad (no input requires grad, or it was computed under NoGrad)");
@@ -87,22 +123,22 @@ std::vector<Var<T>> sweep(detail::Tape<T>& tape, const Var<T>& root, const Tenso
     if (end == 0) throw AutogradError(std::string(api) + ": this Var has no node on its tape");
 
     std::vector<Var<T>> adj(tape.n_slots);
-    adj[root.node()->slot] = Var<T>(seed);
+    adj[tape.nodes[end - 1].out_slot] = Var<T>(seed);
     for (std::size_t i = end; i-- > 0;) {
-        detail::Node<T>& nd = tape.nodes[i];  // stays valid while a create_graph sweep appends
-        Var<T> g = adj[nd.out->slot];
-        if (!g.defined()) continue;
-        if (!keep && !nd.out->is_leaf) adj[nd.out->slot] = Var<T>();
+        Node<T>& nd = tape.nodes[i];  // stays valid while a create_graph sweep appends
+        Var<T> g;
+        if (keep) g = adj[nd.out_slot];
+        else g = std::move(adj[nd.out_slot]);
+        if (!g.defined()) continue;  // not on root's graph (another graph on the same tape)
+        check_versions(nd, api);
         if (retain && nd.out->retain_grad) accumulate(nd.out->grad, g);
-        if (add_slice_adjoint(nd, g, adj)) continue;
+        if (add_through_hook(nd, g, adj[nd.in_slot[0]])) continue;
         VjpArgs<T> args{{}, Var<T>(nd.out), g, nd.attrs, nd.needs, nd.state.get()};
         for (int j = 0; j < nd.n_in; ++j) args.x[j] = Var<T>(nd.in[j]);
         Cotangents<T> c;
         nd.vjp(args, c);
-        for (int j = 0; j < nd.n_in; ++j) {
-            if (!((nd.needs >> j) & 1u) || !c[j].defined()) continue;
-            add_adjoint(adj[nd.in[j]->slot], c[j]);
-        }
+        for (int j = 0; j < nd.n_in; ++j)
+            if (((nd.needs >> j) & 1u) && c[j].defined()) add_adjoint(adj[nd.in_slot[j]], c[j]);
     }
     return adj;
 }
@@ -139,9 +175,14 @@ void Var<T>::backward(const Tensor<T>& seed, const BackwardOptions& opts) const 
     }
     detail::Tape<T>& tape = tape_of(*this, "backward");
     const bool keep = opts.keep_graph || opts.create_graph;
-    const std::vector<Var<T>> adj = sweep(tape, *this, seed, keep, true, "backward");
-    for (const auto& leaf : tape.leaves)
-        if (adj[leaf->slot].defined()) accumulate(leaf->grad, adj[leaf->slot]);
+    std::vector<Var<T>> adj = sweep(tape, *this, seed, keep, true, "backward");
+    // The leaves' adjoints leave the table before any is handed over, so that the use counts
+    // NOTE [exclusive] reads see only real holders (two leaves may have received one buffer).
+    std::vector<Var<T>> g(tape.leaves.size());
+    for (std::size_t i = 0; i < g.size(); ++i) g[i] = std::move(adj[tape.leaf_slots[i]]);
+    adj.clear();
+    for (std::size_t i = 0; i < g.size(); ++i)
+        if (g[i].defined()) accumulate(tape.leaves[i]->grad, std::move(g[i]));
     if (!keep) tape.release();
 }
 
@@ -150,26 +191,29 @@ std::vector<Var<T>> gradients(const Var<T>& y, const std::vector<Var<T>>& xs, co
                               const BackwardOptions& opts) {
     check_root(y, seed, "gradients");
     const SweepMode mode(opts.create_graph);
-    std::vector<Var<T>> out;
+    std::vector<Var<T>> got(xs.size());
     auto zeros_like = [](const Var<T>& x) { return Var<T>(Tensor<T>(x.shape())); };
+    for (const auto& x : xs)
+        if (!x.defined()) throw AutogradError("gradients: undefined Var among the inputs");
     if (y.is_leaf()) {
-        for (const auto& x : xs) out.push_back(x.node() == y.node() ? Var<T>(seed) : zeros_like(x));
-        return out;
-    }
-    detail::Tape<T>& tape = tape_of(y, "gradients");
-    const bool keep = opts.keep_graph || opts.create_graph;
-    // Adjoints are kept through the sweep (keep = true): a requested x may be an intermediate.
-    const std::vector<Var<T>> adj = sweep(tape, y, seed, true, false, "gradients");
-    for (const auto& x : xs) {
-        const auto& n = x.node();
-        if (n == y.node()) {
-            out.push_back(Var<T>(seed));
-            continue;
+        for (std::size_t i = 0; i < xs.size(); ++i)
+            got[i] = xs[i].node() == y.node() ? Var<T>(seed) : zeros_like(xs[i]);
+    } else {
+        detail::Tape<T>& tape = tape_of(y, "gradients");
+        const bool keep = opts.keep_graph || opts.create_graph;
+        // Adjoints are kept through the sweep (keep = true): a requested x may be an intermediate.
+        std::vector<Var<T>> adj = sweep(tape, y, seed, true, false, "gradients");
+        for (std::size_t i = 0; i < xs.size(); ++i) {
+            const auto& n = xs[i].node();
+            const auto slot = n->requires_grad ? tape.slot_of(*n) : std::nullopt;
+            if (slot && *slot < adj.size() && adj[*slot].defined()) got[i] = adj[*slot];
+            else got[i] = zeros_like(xs[i]);
         }
-        const bool on_tape = n && n->requires_grad && n->gen == tape.gen && n->slot < adj.size();
-        out.push_back(on_tape && adj[n->slot].defined() ? adj[n->slot] : zeros_like(x));
+        adj.clear();
+        if (!keep) tape.release();
     }
-    if (!keep) tape.release();
+    std::vector<Var<T>> out;
+    for (auto& g : got) out.push_back(owned(std::move(g)));  // NOTE [exclusive]
     return out;
 }
 

@@ -43,8 +43,49 @@ template <class T>
 void Tape<T>::release() {
     nodes.clear();
     leaves.clear();
+    leaf_slots.clear();
+    owner.clear();
+    leaf_index.clear();
     n_slots = 0;
     gen = next_gen.fetch_add(1, std::memory_order_relaxed);
+}
+
+template <class T>
+std::uint32_t Tape<T>::new_slot(const VarNode<T>* n) {
+    owner.push_back(n);
+    return n_slots++;
+}
+
+namespace {
+// A leaf's hint: the low 32 bits of a tape's generation and the leaf's slot there. Only a hint:
+// the owner table decides (NOTE [tape identity]).
+constexpr std::uint64_t pack_hint(std::uint64_t gen, std::uint32_t slot) { return (gen << 32) | slot; }
+}  // namespace
+
+template <class T>
+std::optional<std::uint32_t> Tape<T>::slot_of(const VarNode<T>& n) const {
+    if (!n.is_leaf) return n.gen == gen ? std::optional<std::uint32_t>(n.slot) : std::nullopt;
+    const std::uint64_t h = n.hint.load(std::memory_order_relaxed);
+    const auto s = static_cast<std::uint32_t>(h);
+    if ((h >> 32) == (gen & 0xffffffffu) && s < owner.size() && owner[s] == &n) return s;
+    const auto it = leaf_index.find(&n);
+    if (it == leaf_index.end()) return std::nullopt;
+    return it->second;
+}
+
+template <class T>
+std::uint32_t Tape<T>::leaf_slot(const std::shared_ptr<VarNode<T>>& n) {
+    const std::uint64_t h = n->hint.load(std::memory_order_relaxed);
+    const auto s = static_cast<std::uint32_t>(h);
+    if ((h >> 32) == (gen & 0xffffffffu) && s < owner.size() && owner[s] == n.get()) return s;
+    auto [it, fresh] = leaf_index.try_emplace(n.get(), 0);
+    if (fresh) {
+        it->second = new_slot(n.get());
+        leaves.push_back(n);
+        leaf_slots.push_back(it->second);
+    }
+    n->hint.store(pack_hint(gen, it->second), std::memory_order_relaxed);
+    return it->second;
 }
 
 template <class T>
@@ -80,10 +121,12 @@ namespace {
 
 template <class T>
 Var<T> record(VjpFn<T> vjp, const char* name, const Attrs& attrs, Tensor<T>&& y, const Var<T>* const* inputs,
-              int n_in, std::shared_ptr<const void> state) {
+              int n_in, std::shared_ptr<const void> state, AddIntoFn<T> add_into, unsigned saved) {
     Tape<T>& tape = active_tape<T>();
     Node<T> node;  // filled here, moved into the tape only if some input needs a gradient
     node.vjp = vjp;
+    node.add_into = add_into;
+    node.saved = saved;
     node.name = name;
     node.n_in = n_in;
     node.attrs = attrs;
@@ -91,19 +134,17 @@ Var<T> record(VjpFn<T> vjp, const char* name, const Attrs& attrs, Tensor<T>&& y,
     for (int i = 0; i < n_in; ++i) {
         const auto& in = inputs[i]->node();
         node.in[i] = in;
+        node.in_version[i] = in->value.version();
         if (!in->requires_grad) continue;
-        if (in->gen == tape.gen) {
+        if (in->is_leaf) {
+            node.in_slot[i] = tape.leaf_slot(in);
             node.needs |= 1u << i;
-        } else if (find_tape<T>(in->gen) != nullptr) {
-            // Lives on an outer tape: a constant here (NOTE [nesting]).
-        } else if (in->is_leaf) {
-            in->gen = tape.gen;
-            in->slot = tape.n_slots++;
-            tape.leaves.push_back(in);
+        } else if (in->gen == tape.gen) {
+            node.in_slot[i] = in->slot;
             node.needs |= 1u << i;
-        } else {
+        } else if (find_tape<T>(in->gen) == nullptr) {
             released_error(name, i);
-        }
+        }  // else: an output of an outer tape, a constant here (NOTE [nesting])
     }
     auto out = std::make_shared<VarNode<T>>();
     out->value = std::move(y);
@@ -111,7 +152,9 @@ Var<T> record(VjpFn<T> vjp, const char* name, const Attrs& attrs, Tensor<T>&& y,
     out->requires_grad = true;
     out->is_leaf = false;
     out->gen = tape.gen;
-    out->slot = tape.n_slots++;
+    out->slot = tape.new_slot(out.get());
+    node.out_slot = out->slot;
+    node.out_version = out->value.version();
     node.out = out;
     tape.nodes.emplace_back() = std::move(node);
     return Var<T>(std::move(out));
@@ -129,15 +172,16 @@ void clear_tape() {
     detail::active_tape<T>().release();
 }
 
-#define TG_INSTANTIATE(T)                                                                                   \
-    template struct detail::Tape<T>;                                                                        \
-    template detail::Tape<T>& detail::active_tape<T>();                                                     \
-    template detail::Tape<T>* detail::find_tape<T>(std::uint64_t);                                          \
-    template void detail::push_tape<T>(detail::Tape<T>*);                                                   \
-    template void detail::pop_tape<T>();                                                                    \
-    template Var<T> detail::record<T>(detail::VjpFn<T>, const char*, const Attrs&, Tensor<T>&&,            \
-                                      const Var<T>* const*, int, std::shared_ptr<const void>);                                           \
-    template std::size_t tape_size<T>();                                                                    \
+#define TG_INSTANTIATE(T)                                                                       \
+    template struct detail::Tape<T>;                                                            \
+    template detail::Tape<T>& detail::active_tape<T>();                                         \
+    template detail::Tape<T>* detail::find_tape<T>(std::uint64_t);                              \
+    template void detail::push_tape<T>(detail::Tape<T>*);                                       \
+    template void detail::pop_tape<T>();                                                        \
+    template Var<T> detail::record<T>(detail::VjpFn<T>, const char*, const Attrs&, Tensor<T>&&, \
+                                      const Var<T>* const*, int, std::shared_ptr<const void>,   \
+                                      detail::AddIntoFn<T>, unsigned);                          \
+    template std::size_t tape_size<T>();                                                        \
     template void clear_tape<T>();
 TG_INSTANTIATE(float)
 TG_INSTANTIATE(double)

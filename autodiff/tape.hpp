@@ -4,14 +4,24 @@
 // NOTE [tape order]: nodes are appended in creation order, which is already topological, so
 // backward is a reverse loop over the nodes, never a recursion or a sort.
 // NOTE [generations]: every tape has a generation number, unique in the process and renewed when
-// the tape is released. A node remembers the generation it was recorded in; a non-leaf whose
+// the tape is released. A non-leaf remembers the generation it was recorded in; one whose
 // generation is not live on this thread's tape stack belongs to a released graph (an error to
-// record or backward through), and a leaf in that state is simply registered again.
+// record or backward through).
+// NOTE [tape identity]: a position on a tape belongs to that tape's record, never to the shared
+// node. Each op node stores the slots of its inputs and output; a leaf (a parameter, which many
+// tapes and threads may record at once) gets a slot on every tape that records it, kept in that
+// tape's own table. The leaf's `hint` caches the last (generation, slot) and is trusted only after
+// the tape confirms it owns that slot for that leaf, so a stale or foreign hint costs a lookup,
+// never a wrong adjoint.
+// NOTE [versions]: each node also stores the storage versions of its inputs and output at record
+// time; the sweep refuses to run a VJP whose saved tensors were written since.
 // NOTE [nesting]: TapeScope pushes a fresh tape. Vars that live on an outer tape are constants on
 // the inner one, so a nested sweep (a solver's adjoint inside a backward) leaves the outer intact.
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <unordered_map>
 #include <vector>
 
 #include "attrs.hpp"
@@ -21,7 +31,11 @@ namespace tg {
 
 namespace detail {
 inline constexpr int max_inputs = 4;
-}
+/// Which tensors an op's VJP reads (bit i: input i; saves_output: the output). Only these are
+/// version-checked (NOTE [versions]): an op whose VJP reads shapes only saves nothing.
+inline constexpr unsigned saves_output = 1u << max_inputs;
+inline constexpr unsigned saves_all = saves_output | ((1u << max_inputs) - 1);
+}  // namespace detail
 
 /// What a VJP rule sees. Rules are written with differentiable Var ops, so a create_graph
 /// backward records them and they can be differentiated again.
@@ -51,14 +65,24 @@ namespace detail {
 
 template <class T>
 using VjpFn = void (*)(const VjpArgs<T>& args, std::array<Var<T>, max_inputs>& cotangents);
+/// An op's optional shortcut for plain sweeps: adds the output's cotangent `gy` into `into`, the
+/// adjoint of input 0 (input 0's shape), in place. Slice uses it to write only its region.
+template <class T>
+using AddIntoFn = void (*)(const Attrs& attrs, const Tensor<T>& gy, Tensor<T>& into);
 
 template <class T>
 struct Node {
     VjpFn<T> vjp = nullptr;
+    AddIntoFn<T> add_into = nullptr;
     const char* name = "";
     std::array<std::shared_ptr<VarNode<T>>, max_inputs> in{};
+    std::array<std::uint32_t, max_inputs> in_slot{};     // NOTE [tape identity]
+    std::array<std::uint64_t, max_inputs> in_version{};  // NOTE [versions]
+    std::uint64_t out_version = 0;
+    std::uint32_t out_slot = 0;
     int n_in = 0;
-    unsigned needs = 0;  // bit i: input i receives a cotangent
+    unsigned needs = 0;          // bit i: input i receives a cotangent
+    unsigned saved = saves_all;  // what the VJP reads (saves_output, bit i: input i)
     std::shared_ptr<VarNode<T>> out;
     Attrs attrs;
     std::shared_ptr<const void> state;  // a custom function's rules, kept alive with the node
@@ -97,10 +121,20 @@ template <class T>
 struct Tape {
     NodeList<T> nodes;
     std::vector<std::shared_ptr<VarNode<T>>> leaves;  // registered leaves, by registration order
+    std::vector<std::uint32_t> leaf_slots;            // leaves[i]'s slot on this tape
+    std::vector<const VarNode<T>*> owner;             // by slot: the node whose adjoint it holds
+    std::unordered_map<const VarNode<T>*, std::uint32_t> leaf_index;  // leaf -> slot, the authority
     std::uint32_t n_slots = 0;
     std::uint64_t gen = 0;
     Tape();
+    Tape(const Tape&) = delete;
+    Tape& operator=(const Tape&) = delete;
     void release();  // drops every node and starts a new generation
+    /// The slot of `n` on this tape if it has one (a leaf it registered, or an output it recorded).
+    std::optional<std::uint32_t> slot_of(const VarNode<T>& n) const;
+    /// The slot of leaf `n`, registering it if this tape has not seen it.
+    std::uint32_t leaf_slot(const std::shared_ptr<VarNode<T>>& n);
+    std::uint32_t new_slot(const VarNode<T>* n);
 };
 
 /// The innermost tape of this thread.
@@ -117,8 +151,9 @@ void pop_tape();
 /// Records one op: returns its output Var (requires_grad if any input needs a gradient).
 /// @throws AutogradError if an input belongs to a released graph.
 template <class T>
-Var<T> record(VjpFn<T> vjp, const char* name, const Attrs& attrs, Tensor<T>&& y,
-              const Var<T>* const* inputs, int n_in, std::shared_ptr<const void> state = nullptr);
+Var<T> record(VjpFn<T> vjp, const char* name, const Attrs& attrs, Tensor<T>&& y, const Var<T>* const* inputs,
+              int n_in, std::shared_ptr<const void> state = nullptr, AddIntoFn<T> add_into = nullptr,
+              unsigned saved = saves_all);
 
 }  // namespace detail
 

@@ -1,6 +1,5 @@
 #include "var.hpp"
 
-#include "../ops/functions.hpp"
 #include "tape.hpp"
 
 namespace tg {

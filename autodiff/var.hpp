@@ -1,6 +1,8 @@
 #pragma once
 // tg::Var<T>: a handle to a value on the tape. Copies share the same node (value, grad, place on
 // the tape). A leaf is created by the user; every other Var is the output of a recorded op.
+#include <atomic>
+#include <cstdint>
 #include <memory>
 
 #include "../tensor/tensor.hpp"
@@ -16,8 +18,13 @@ struct VarNode {
     Tensor<T> value;
     std::shared_ptr<VarNode> grad;     // accumulated gradient (a Var's node, so it may carry a graph)
     std::shared_ptr<VarNode> tangent;  // forward mode: the tangent travelling beside the value
-    std::uint64_t gen = 0;          // generation of the tape this node is registered on (0: none)
-    std::uint32_t slot = 0;         // index of its adjoint during a sweep
+    // A non-leaf is the output of exactly one record: its tape's generation and its slot there,
+    // written once before the node is shared. A leaf may be recorded by many tapes (and threads);
+    // each tape keeps the leaf's slot in its own record (NOTE [tape identity] in tape.hpp), and
+    // `hint` only caches the last one, verified before use.
+    std::uint64_t gen = 0;
+    std::uint32_t slot = 0;
+    std::atomic<std::uint64_t> hint{0};
     bool requires_grad = false;
     bool is_leaf = true;
     bool retain_grad = false;

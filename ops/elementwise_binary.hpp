@@ -11,6 +11,7 @@ namespace tg::ops {
 struct Add {
     static constexpr const char* name = "add";
     static constexpr int arity = 2;
+    static constexpr unsigned saves = 0;  // the VJP reads shapes only
     template <class T>
     static Tensor<T> forward(const Attrs&, const Tensor<T>& a, const Tensor<T>& b) {
         return tg::add(a, b);
@@ -30,6 +31,7 @@ struct Add {
 struct Sub {
     static constexpr const char* name = "sub";
     static constexpr int arity = 2;
+    static constexpr unsigned saves = 0;  // the VJP reads shapes only
     template <class T>
     static Tensor<T> forward(const Attrs&, const Tensor<T>& a, const Tensor<T>& b) {
         return tg::sub(a, b);

@@ -37,6 +37,7 @@ struct Unary {
 struct Neg {
     static constexpr const char* name = "neg";
     static constexpr int arity = 1;
+    static constexpr unsigned saves = 0;
     template <class T>
     static Tensor<T> forward(const Attrs&, const Tensor<T>& x) {
         return tg::neg(x);

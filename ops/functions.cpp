@@ -2,6 +2,7 @@
 // and double, instantiated here once.
 #include "functions.hpp"
 
+#include "../autodiff/engine_ops.hpp"
 #include "all_ops.hpp"
 
 namespace tg {
@@ -105,6 +106,20 @@ Var<T> broadcast_to(const Var<T>& x, const Shape& shape) {
 }
 
 template <class T>
+Var<T> copy(const Var<T>& x) {
+    return apply<ops::Copy, T>(Attrs{}, x);
+}
+
+template <class T>
+Var<T> detail::engine_add(const Var<T>& a, const Var<T>& b) {
+    return add(a, b);
+}
+template <class T>
+Var<T> detail::engine_copy(const Var<T>& x) {
+    return copy(x);
+}
+
+template <class T>
 Var<T> sum_to(const Var<T>& x, const Shape& shape) {
     if (x.shape() == shape) return x;
     Attrs a;
@@ -144,6 +159,9 @@ Var<T> slice(const Var<T>& x, int axis, index_t start, index_t stop, index_t ste
     template Var<T> max<T>(const Var<T>&, int, bool);                                    \
     template Var<T> matmul<T>(const Var<T>&, const Var<T>&);                             \
     template Var<T> reshape<T>(const Var<T>&, const Shape&);                             \
+    template Var<T> copy<T>(const Var<T>&);                                              \
+    template Var<T> detail::engine_add<T>(const Var<T>&, const Var<T>&);                 \
+    template Var<T> detail::engine_copy<T>(const Var<T>&);                               \
     template Var<T> permute<T>(const Var<T>&, const Shape&);                             \
     template Var<T> transpose<T>(const Var<T>&, int, int);                               \
     template Var<T> broadcast_to<T>(const Var<T>&, const Shape&);                        \

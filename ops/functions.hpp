@@ -37,6 +37,8 @@ template <class T> Var<T> max(const Var<T>& x, int axis, bool keepdims = false);
 template <class T> Var<T> matmul(const Var<T>& a, const Var<T>& b);
 
 template <class T> Var<T> reshape(const Var<T>& x, const Shape& shape);
+/// The same values in a buffer of the result's own (differentiable; the identity's derivative).
+template <class T> Var<T> copy(const Var<T>& x);
 template <class T> Var<T> permute(const Var<T>& x, const Shape& perm);
 /// Swaps two axes (the last two by default).
 template <class T> Var<T> transpose(const Var<T>& x, int a = -2, int b = -1);

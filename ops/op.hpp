@@ -14,11 +14,11 @@ namespace tg {
 
 /// Where sample values are drawn from, so every op is checked where it is differentiable.
 enum class Domain {
-    any,          ///< uniform in (-2, 2)
-    positive,     ///< uniform in (0.5, 2)
-    nonzero,      ///< |x| in (0.2, 2), either sign: away from kinks at 0
-    open_unit,    ///< uniform in (-0.9, 0.9)
-    distinct,     ///< well separated values (no ties for max)
+    any,        ///< uniform in (-2, 2)
+    positive,   ///< uniform in (0.5, 2)
+    nonzero,    ///< |x| in (0.2, 2), either sign: away from kinks at 0
+    open_unit,  ///< uniform in (-0.9, 0.9)
+    distinct,   ///< well separated values (no ties for max)
 };
 
 struct SampleInput {
@@ -41,7 +41,8 @@ namespace detail {
 template <class T>
 void unbroadcast(const VjpArgs<T>& a, Cotangents<T>& c) {
     for (int i = 0; i < detail::max_inputs; ++i)
-        if (a.need(i) && c[i].defined() && !(c[i].shape() == a.x[i].shape())) c[i] = sum_to(c[i], a.x[i].shape());
+        if (a.need(i) && c[i].defined() && !(c[i].shape() == a.x[i].shape()))
+            c[i] = sum_to(c[i], a.x[i].shape());
 }
 
 template <class Op, class T>
@@ -62,6 +63,26 @@ void attach_tangent(const Var<T>& out, const Attrs& attrs, const V&... x) {
     set_tangent(out, dy);
 }
 
+// An op may declare `add_cotangent_into(attrs, gy, into)`, a plain-sweep shortcut that adds its
+// output's cotangent into input 0's adjoint in place (Node::add_into). It stands for the op's own
+// VJP, so a replaced VJP (the registry's deliberate mutants) turns it off.
+template <class Op, class T>
+AddIntoFn<T> add_into_hook(VjpFn<T> vjp) {
+    if constexpr (requires(const Attrs& a, const Tensor<T>& g, Tensor<T>& into) {
+                      Op::template add_cotangent_into<T>(a, g, into);
+                  }) {
+        if (vjp == &vjp_thunk<Op, T>) return &Op::template add_cotangent_into<T>;
+    }
+    return nullptr;
+}
+
+// What the op's VJP reads: `static constexpr unsigned saves` if the op declares it, else all.
+template <class Op>
+constexpr unsigned saved_mask() {
+    if constexpr (requires { Op::saves; }) return Op::saves;
+    else return saves_all;
+}
+
 template <class Op, class T, class... V>
 Var<T> apply_unchecked(VjpFn<T> vjp, const Attrs& attrs, const V&... x) {
     Tensor<T> y = Op::forward(attrs, x.value()...);
@@ -70,9 +91,11 @@ Var<T> apply_unchecked(VjpFn<T> vjp, const Attrs& attrs, const V&... x) {
         out = Var<T>(std::move(y));
     } else {
         const Var<T>* in[] = {&x...};
-        out = record<T>(vjp, Op::name, attrs, std::move(y), in, static_cast<int>(sizeof...(V)));
+        out = record<T>(vjp, Op::name, attrs, std::move(y), in, static_cast<int>(sizeof...(V)), nullptr,
+                        add_into_hook<Op, T>(vjp), saved_mask<Op>());
     }
-    if (forward_active() && (static_cast<bool>(x.node()->tangent) || ...)) attach_tangent<Op, T>(out, attrs, x...);
+    if (forward_active() && (static_cast<bool>(x.node()->tangent) || ...))
+        attach_tangent<Op, T>(out, attrs, x...);
     return out;
 }
 

@@ -13,12 +13,12 @@ struct Add; struct Sub; struct Mul; struct Div; struct Pow;
 // reduce.hpp
 struct Sum; struct Mean; struct MaxAxis;
 // shape_ops.hpp
-struct Reshape; struct Permute; struct BroadcastTo; struct SumTo; struct Slice; struct SliceTranspose;
+struct Reshape; struct Copy; struct Permute; struct BroadcastTo; struct SumTo; struct Slice; struct SliceTranspose;
 // matmul.hpp
 struct MatMul;
 
 using OpList = std::tuple<Neg, Square, Sqrt, Exp, Log, Abs, Sin, Cos, Tanh, Sigmoid, Relu, PowScalar,
-                          Add, Sub, Mul, Div, Pow, Sum, Mean, MaxAxis, Reshape, Permute, BroadcastTo,
+                          Add, Sub, Mul, Div, Pow, Sum, Mean, MaxAxis, Reshape, Copy, Permute, BroadcastTo,
                           SumTo, Slice, SliceTranspose, MatMul>;
 }  // namespace tg::ops
 

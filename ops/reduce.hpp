@@ -28,6 +28,7 @@ inline Samples reduce_samples() {
 struct Sum {
     static constexpr const char* name = "sum";
     static constexpr int arity = 1;
+    static constexpr unsigned saves = 0;  // the VJP reads shapes only
     template <class T> static Tensor<T> forward(const Attrs& a, const Tensor<T>& x) {
         return tg::sum(x, a.axes, a.keepdims);
     }
@@ -44,6 +45,7 @@ struct Sum {
 struct Mean {
     static constexpr const char* name = "mean";
     static constexpr int arity = 1;
+    static constexpr unsigned saves = 0;  // the VJP reads shapes only
     template <class T> static Tensor<T> forward(const Attrs& a, const Tensor<T>& x) {
         return tg::mean(x, a.axes, a.keepdims);
     }

@@ -10,6 +10,7 @@ namespace tg::ops {
 template <class D>
 struct Linear {
     static constexpr int arity = 1;
+    static constexpr unsigned saves = 0;  // the transpose reads shapes only
     template <class T> static Var<T> jvp(const JvpArgs<T>& a) {
         return tangent_map(a.dx[0], [&](const Var<T>& d) { return D::apply_to(d, a.attrs); });
     }
@@ -32,6 +33,18 @@ struct Reshape : Linear<Reshape> {
         return {sample({{{3, 4}}}, "to [2,6]", to({2, 6})), sample({{{2, 3, 4}}}, "to [-1]", to({-1})),
                 sample({{{}}}, "scalar to [1,1]", to({1, 1})),
                 sample({{{4, 3}, Domain::any, true}}, "transposed to [12]", to({12}))};
+    }
+};
+
+// y = copy(x): the same values in a buffer of its own      vjp: xbar = ybar
+struct Copy : Linear<Copy> {
+    static constexpr const char* name = "copy";
+    template <class T> static Tensor<T> forward(const Attrs&, const Tensor<T>& x) { return x.clone(); }
+    template <class T> static Var<T> apply_to(const Var<T>& d, const Attrs&) { return copy(d); }
+    template <class T> static void vjp(const VjpArgs<T>& a, Cotangents<T>& c) { c[0] = a.gy; }
+    static Samples samples() {
+        return {sample({{{3, 4}}}, "2-D"), sample({{{}}}, "scalar"),
+                sample({{{4, 3}, Domain::any, true}}, "of a transposed view"), sample({{{0, 3}}}, "empty")};
     }
 };
 
@@ -107,6 +120,11 @@ struct Slice : Linear<Slice> {
         Attrs t = a.attrs;
         t.shape = a.x[0].shape();
         c[0] = apply<SliceTranspose, T>(t, a.gy);
+    }
+    // Plain sweeps: into[region] += ybar, in place (no zero tensor of x's shape per slice).
+    template <class T> static void add_cotangent_into(const Attrs& a, const Tensor<T>& gy, Tensor<T>& into) {
+        Tensor<T> region = into.slice(a.axis, a.start, a.stop, a.step);
+        region += gy;
     }
     static Samples samples() {
         return {sample({{{5, 4}}}, "rows 1:4", slice_attrs(0, 1, 4, 1)),

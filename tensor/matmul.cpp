@@ -1,5 +1,6 @@
 // matmul on BLAS. Transposed views are passed to gemm with the transpose flag instead of being
 // copied; batch axes broadcast as in NumPy, one gemm per batch element.
+#include <utility>
 #include <cblas.h>
 
 #include <string>
@@ -153,7 +154,7 @@ void matmul_into(const Tensor<T>& a, const Tensor<T>& b, Tensor<T>& out) {
     if (lb.ld == 0) bc = b.clone(), lb = gemm_layout(bc);
     if (m * n == 0) return;
     if (k == 0) return out.fill(T(0));
-    gemm<T>(la.trans, lb.trans, m, n, k, ac.data(), la.ld, bc.data(), lb.ld, out.data(),
+    gemm<T>(la.trans, lb.trans, m, n, k, std::as_const(ac).data(), la.ld, std::as_const(bc).data(), lb.ld, out.data(),
             static_cast<blasint>(n));
 }
 

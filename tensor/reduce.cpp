@@ -2,6 +2,7 @@
 // time as (outer, n, inner) -> (outer, inner). Sums accumulate in double: a float row is widened
 // to double lanes, a double row is summed in SIMD blocks of 1024 and block sums added; column sums
 // accumulate into a double row. So 2e7 * 0.1f sums to 2e6, not 2097152.
+#include <utility>
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -133,7 +134,7 @@ Tensor<T> sum(const Tensor<T>& x, const Shape& axes, bool keepdims) {
         for (int i = a0; i <= a1; ++i) next[i] = 1;
         Tensor<T> out = Tensor<T>::empty(next);
         if (n == 0) out.fill(T(0));
-        else if (outer * inner > 0) sum_run(cur.data(), out.data(), outer, n, inner);
+        else if (outer * inner > 0) sum_run(std::as_const(cur).data(), out.data(), outer, n, inner);
         cur = out;
         cur_shape = next;
         k = j;

@@ -1,13 +1,15 @@
 #pragma once
 // The functional API: grad, value_and_grad, vjp. Each call records on a tape of its own, so it
 // never disturbs (or releases) the caller's tape; Vars of the caller's graph that f captures are
-// constants inside (NOTE [nesting] in tape.hpp).
+// constants inside (NOTE [nesting] in tape.hpp). Results come from tg::gradients, never from
+// .grad: a parameter that f captures gets no gradient accumulated behind the caller's back.
 #include <concepts>
 #include <functional>
 #include <memory>
 #include <utility>
 #include <vector>
 
+#include "../autodiff/gradients.hpp"
 #include "../autodiff/tape.hpp"
 
 namespace tg {
@@ -24,39 +26,42 @@ template <class T>
 /// f: (const std::vector<Var<T>>&) -> Var<T> with one element.
 /// @throws AutogradError if f's result is not a single element.
 template <class T, class F>
-    requires std::invocable<F&, const std::vector<Var<T>>&>
-std::pair<T, std::vector<Tensor<T>>> value_and_grad(F&& f, const std::vector<Tensor<T>>& xs) {
+requires std::invocable < F&, const std::vector<Var<T>>
+& > std::pair<T, std::vector<Tensor<T>>> value_and_grad(F&& f, const std::vector<Tensor<T>>& xs) {
     TapeScope<T> scope;
     EnableGrad on;
     std::vector<Var<T>> leaves;
     for (const auto& x : xs) leaves.emplace_back(x, true);
     const Var<T> y = f(static_cast<const std::vector<Var<T>>&>(leaves));
+    if (!y.defined()) throw AutogradError("value_and_grad: f returned an undefined Var");
     if (y.numel() != 1) detail::not_scalar<T>("value_and_grad", y.shape());
-    if (y.requires_grad()) y.backward();
     std::vector<Tensor<T>> g;
-    for (const auto& l : leaves) g.push_back(l.grad());
+    if (y.requires_grad()) {
+        for (const auto& v : gradients(y, leaves, ones<T>(y.shape()))) g.push_back(v.value());
+    } else {
+        for (const auto& l : leaves) g.emplace_back(l.shape());
+    }
     return {y.item(), std::move(g)};
 }
 
 /// Value and gradient of a scalar function of one tensor. f: (const Var<T>&) -> Var<T>.
 template <class T, class F>
-    requires std::invocable<F&, const Var<T>&>
-std::pair<T, Tensor<T>> value_and_grad(F&& f, const Tensor<T>& x) {
-    auto [v, g] = value_and_grad<T>([&](const std::vector<Var<T>>& v) { return f(v[0]); }, std::vector<Tensor<T>>{x});
+requires std::invocable < F&, const Var<T>
+& > std::pair<T, Tensor<T>> value_and_grad(F&& f, const Tensor<T>& x) {
+    auto [v, g] = value_and_grad<T>([&](const std::vector<Var<T>>& v) { return f(v[0]); },
+                                    std::vector<Tensor<T>>{x});
     return {v, std::move(g[0])};
 }
 
 /// Gradient of a scalar function of one tensor: tg::grad(f, x).
 template <class T, class F>
-    requires std::invocable<F&, const Var<T>&>
-Tensor<T> grad(F&& f, const Tensor<T>& x) {
-    return value_and_grad<T>(std::forward<F>(f), x).second;
-}
+requires std::invocable < F&, const Var<T>
+& > Tensor<T> grad(F&& f, const Tensor<T>& x) { return value_and_grad<T>(std::forward<F>(f), x).second; }
 
 /// Gradients of a scalar function of several tensors.
 template <class T, class F>
-    requires std::invocable<F&, const std::vector<Var<T>>&>
-std::vector<Tensor<T>> grad(F&& f, const std::vector<Tensor<T>>& xs) {
+requires std::invocable < F&, const std::vector<Var<T>>
+& > std::vector<Tensor<T>> grad(F&& f, const std::vector<Tensor<T>>& xs) {
     return value_and_grad<T>(std::forward<F>(f), xs).second;
 }
 
@@ -75,23 +80,24 @@ std::pair<Tensor<T>, std::function<Tensor<T>(const Tensor<T>&)>> vjp(F&& f, cons
         throw;
     }
     detail::pop_tape<T>();
-    auto pull = [tape, leaf, y](const Tensor<T>& ybar) mutable {
-        leaf.zero_grad();
+    if (!y.defined()) throw AutogradError("vjp: f returned an undefined Var");
+    auto pull = [tape, leaf, y](const Tensor<T>& ybar) {
         if (!y.requires_grad()) {
             if (!(ybar.shape() == y.shape()))
-                throw ShapeError("vjp: cotangent has shape " + ybar.shape().str() + " but the output has shape " +
-                                 y.shape().str());
+                throw ShapeError("vjp: cotangent has shape " + ybar.shape().str() +
+                                 " but the output has shape " + y.shape().str());
             return Tensor<T>(leaf.shape());
         }
         detail::push_tape<T>(tape.get());
+        Var<T> g;
         try {
-            y.backward(ybar, {.keep_graph = true});
+            g = gradients(y, {leaf}, ybar, {.keep_graph = true})[0];
         } catch (...) {
             detail::pop_tape<T>();
             throw;
         }
         detail::pop_tape<T>();
-        return leaf.grad();
+        return g.value();
     };
     return {y.value(), std::function<Tensor<T>(const Tensor<T>&)>(pull)};
 }
@@ -106,9 +112,9 @@ namespace tg {
 /// tangents travelling beside the values. f: (const std::vector<Var<T>>&) -> Var<T>.
 /// @throws ShapeError if the tangents do not match the primals in number or shape.
 template <class T, class F>
-    requires std::invocable<F&, const std::vector<Var<T>>&>
-std::pair<Tensor<T>, Tensor<T>> jvp(F&& f, const std::vector<Tensor<T>>& primals,
-                                    const std::vector<Tensor<T>>& tangents) {
+requires std::invocable < F&, const std::vector<Var<T>>
+& > std::pair<Tensor<T>, Tensor<T>> jvp(F&& f, const std::vector<Tensor<T>>& primals,
+                                        const std::vector<Tensor<T>>& tangents) {
     if (primals.size() != tangents.size())
         throw ShapeError("jvp: " + std::to_string(primals.size()) + " primals but " +
                          std::to_string(tangents.size()) + " tangents");
@@ -129,8 +135,8 @@ std::pair<Tensor<T>, Tensor<T>> jvp(F&& f, const std::vector<Tensor<T>>& primals
 
 /// Forward mode for a function of one tensor. f: (const Var<T>&) -> Var<T>.
 template <class T, class F>
-    requires std::invocable<F&, const Var<T>&>
-std::pair<Tensor<T>, Tensor<T>> jvp(F&& f, const Tensor<T>& x, const Tensor<T>& dx) {
+requires std::invocable < F&, const Var<T>
+& > std::pair<Tensor<T>, Tensor<T>> jvp(F&& f, const Tensor<T>& x, const Tensor<T>& dx) {
     return jvp<T>([&](const std::vector<Var<T>>& v) { return f(v[0]); }, std::vector<Tensor<T>>{x},
                   std::vector<Tensor<T>>{dx});
 }

@@ -8,6 +8,7 @@
 //  2. rows: otherwise, the output is walked row by row (last axis); each input row is either
 //     contiguous or a value repeated along the row (broadcast), copied into a small buffer.
 //  3. inputs whose last axis is strided (transposed views) are made contiguous first.
+#include <utility>
 #include <algorithm>
 #include <array>
 #include <vector>
@@ -127,7 +128,7 @@ void map_into(Tensor<T>& out, F f, const In&... inputs) {
     for (std::size_t i = 0; i < K; ++i) {
         if (in[i].dim() > 0 && in[i].strides()[in[i].dim() - 1] != 1 && in[i].shape()[in[i].dim() - 1] != 1)
             in[i] = in[i].contiguous();
-        ptr[i] = in[i].data();
+        ptr[i] = std::as_const(in[i]).data();
         st[i] = Shape::filled(r, 0);
         const int off = r - in[i].dim();
         for (int d = 0; d < in[i].dim(); ++d) st[i][d + off] = in[i].shape()[d] == 1 ? 0 : in[i].strides()[d];
