@@ -82,12 +82,11 @@ std::pair<Tensor<T>, std::function<Tensor<T>(const Tensor<T>&)>> vjp(F&& f, cons
     detail::pop_tape<T>();
     if (!y.defined()) throw AutogradError("vjp: f returned an undefined Var");
     auto pull = [tape, leaf, y](const Tensor<T>& ybar) {
-        if (!y.requires_grad()) {
-            if (!(ybar.shape() == y.shape()))
-                throw ShapeError("vjp: cotangent has shape " + ybar.shape().str() +
-                                 " but the output has shape " + y.shape().str());
-            return Tensor<T>(leaf.shape());
-        }
+        if (!ybar.defined()) throw AutogradError("vjp: undefined cotangent");
+        if (!(ybar.shape() == y.shape()))
+            throw ShapeError("vjp: cotangent has shape " + ybar.shape().str() + " but the output has shape " +
+                             y.shape().str());
+        if (!y.requires_grad()) return Tensor<T>(leaf.shape());
         detail::push_tape<T>(tape.get());
         Var<T> g;
         try {
