@@ -101,6 +101,17 @@ void check_versions(const Node<T>& nd, const char* api) {
         modified_error(api, nd.name, "the output", y.shape(), y.version(), nd.out_version);
 }
 
+// NOTE [tape identity]: every slot a node names was handed out by this tape, so it indexes this
+// sweep's table; checked anyway, because a slot from another tape would be a silently wrong adjoint.
+template <class T>
+void check_slots(const Node<T>& nd, std::size_t n_slots, const char* api) {
+    bool ok = nd.out_slot < n_slots;
+    for (int j = 0; j < nd.n_in; ++j) ok &= !((nd.needs >> j) & 1u) || nd.in_slot[j] < n_slots;
+    if (!ok)
+        throw AutogradError(std::string(api) + ": internal error: node '" + nd.name +
+                            "' names a slot outside its tape (" + std::to_string(n_slots) + " slots)");
+}
+
 template <class T>
 void check_root(const Var<T>& root, const Tensor<T>& seed, const char* api) {
     if (!root.defined()) throw AutogradError(std::string(api) + ": undefined Var");
@@ -126,6 +137,7 @@ std::vector<Var<T>> sweep(detail::Tape<T>& tape, const Var<T>& root, const Tenso
     adj[tape.nodes[end - 1].out_slot] = Var<T>(seed);
     for (std::size_t i = end; i-- > 0;) {
         Node<T>& nd = tape.nodes[i];  // stays valid while a create_graph sweep appends
+        check_slots(nd, adj.size(), api);
         Var<T> g;
         if (keep) g = adj[nd.out_slot];
         else g = std::move(adj[nd.out_slot]);
