@@ -660,3 +660,71 @@ TEST_CASE("rev checked functions differentiate as the unchecked ones inside the 
     const double a = tg::gradient(f, std::vector<double>{0.6}).gradient[0];
     CHECK(a == doctest::Approx(tg::gradient(g, std::vector<double>{0.6}).gradient[0]).epsilon(1e-14));
 }
+
+// ---- constants and epochs ----------------------------------------------------------------------
+
+namespace {
+// Arithmetic on constants only, then a gradient that uses the result: on a fresh or released tape
+// the constants must not be recorded (they were, as variables that later read as "moved from").
+std::string constants_then_gradient() {
+    try {
+        R a = 2, b = 3;
+        auto c = a * b;
+        auto d = sin(c) + a / b - c * c;
+        if (!c.is_constant() || !d.is_constant()) return "recorded";
+        const auto [y, g] = tg::gradient([&](const std::vector<R>& x) { return x[0] * c + d; },
+                                         std::vector<double>{2.0});
+        if (g[0] != 6 || y != 12 + value_of(d)) return "wrong gradient";
+        return "ok";
+    } catch (const std::exception& e) {
+        return e.what();
+    }
+}
+}  // namespace
+
+TEST_CASE("rev constants stay constants on a thread whose tape was never used or was released") {
+    std::string fresh;
+    std::thread([&] { fresh = constants_then_gradient(); }).join();
+    CHECK(fresh == "ok");
+    Tape::release();
+    CHECK(constants_then_gradient() == "ok");
+    Tape::release();
+    R x = R::variable(1.0);  // a moved-from Rev on a released tape is still caught
+    R y = std::move(x) * 2.0;
+    Tape::release();
+    CHECK_THROWS_AS(x * y, tg::AutogradError);
+    CHECK_THROWS_AS(x + 1.0, tg::AutogradError);
+}
+
+TEST_CASE("rev a Rev kept while 2^31 or 2^32 epochs pass is still caught") {
+    namespace d = tg::detail;
+    const std::uint64_t base = (std::uint64_t(1) << 40) + 1000;  // even, above anything used so far
+    for (const std::uint64_t jump : {std::uint64_t(1) << 31, std::uint64_t(1) << 32}) {
+        d::rev_set_next_epoch(base);
+        Tape::clear();
+        const R x = R::variable(1.0);
+        d::rev_set_next_epoch(base + jump);  // the epoch x had, plus 2^31 or 2^32
+        Tape::clear();
+        CHECK_THROWS_AS(x * 2.0, tg::AutogradError);
+        CHECK_THROWS_AS((void)x.adjoint(), tg::AutogradError);
+    }
+    d::rev_set_next_epoch(std::uint64_t(1) << 44);
+    Tape::clear();
+}
+
+TEST_CASE("rev running out of epochs is an AutogradError and leaves the tape usable up to then") {
+    namespace d = tg::detail;
+    Tape::clear();
+    d::rev_set_next_epoch(d::rev_no_epoch - 2);  // the last epoch there is
+    Tape::clear();
+    const R x = R::variable(3.0);
+    CHECK_THROWS_WITH_AS(Tape::clear(), doctest::Contains("epochs"), tg::AutogradError);
+    CHECK_THROWS_AS(tg::gradient([](const auto& v) { return v[0] * v[0]; }, std::vector<double>{1}),
+                    tg::AutogradError);
+    const R y = x * x;  // the current segment is intact
+    Tape::backward(y);
+    CHECK(x.adjoint() == 6);
+    d::rev_set_next_epoch(std::uint64_t(1) << 45);  // back to epochs nobody has used
+    Tape::clear();
+    CHECK(tg::gradient([](const auto& v) { return v[0] * v[0]; }, std::vector<double>{1}).gradient[0] == 2);
+}
