@@ -6,7 +6,9 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <map>
 #include <numbers>
+#include <set>
 #include <span>
 #include <sstream>
 #include <string>
@@ -14,6 +16,8 @@
 #include <vector>
 
 #include <tensorgrad/tensorgrad.hpp>
+
+#include "scalar_reference.hpp"
 
 using tg::Rev;
 using R = Rev<double>;
@@ -727,4 +731,50 @@ TEST_CASE("rev running out of epochs is an AutogradError and leaves the tape usa
     d::rev_set_next_epoch(std::uint64_t(1) << 45);  // back to epochs nobody has used
     Tape::clear();
     CHECK(tg::gradient([](const auto& v) { return v[0] * v[0]; }, std::vector<double>{1}).gradient[0] == 2);
+}
+
+// ---- the 50-digit reference table (tests/scalar_reference.hpp; tg::Dual in test_scalar_reference.cpp)
+
+namespace {
+struct RevModes {
+    std::map<std::string, std::function<void(const tg_reference::Row&, tg_reference::Checker&)>> run;
+    template <int N, bool Mixed, class F>
+    void operator()(const char* name, F f) {
+        run[name] = [f](const tg_reference::Row& r, tg_reference::Checker& c) {
+            const auto [y, g] = tg::gradient(
+                [&](const std::vector<R>& x) { return R(tg_reference::apply<N>(f, x)); }, r.x);
+            c.check(r, "value, Rev", 0, y, false);
+            for (int i = 0; i < N; ++i) c.check(r, "d/dx" + std::to_string(i) + ", Rev", 1 + i, g[i], false);
+            if constexpr (N > 1) {
+                for (int k = 0; k < N; ++k) {  // argument k alone
+                    const auto [yk, gk] = tg::gradient(
+                        [&](const std::vector<R>& x) {
+                            return R(tg_reference::apply_alone<N, Mixed>(f, x[0], k, r.x));
+                        },
+                        std::vector<double>{r.x[k]});
+                    c.check(r, "value, Rev alone", 0, yk, false);
+                    c.check(r, "d/dx" + std::to_string(k) + ", Rev alone", 1 + k, gk[0], false);
+                }
+            }
+        };
+    }
+};
+}  // namespace
+
+// Rev has no second derivatives: it cannot be nested, or hold a Dual (Rev<T> takes float or double).
+TEST_CASE("scalar reference: tg::Rev values and gradients match the 50-digit table") {
+    const std::vector<tg_reference::Row> rows = tg_reference::read_table();
+    REQUIRE(rows.size() > 200);
+    RevModes modes;
+    tg_reference::for_each_function(modes);
+    tg_reference::Checker c;
+    std::set<std::string> seen;
+    for (const auto& r : rows) {
+        const auto it = modes.run.find(r.name);
+        REQUIRE_MESSAGE(it != modes.run.end(), "no function " << r.name << " in scalar_reference.hpp");
+        it->second(r, c);
+        seen.insert(r.name);
+    }
+    c.report("tg::Rev", seen.size(), rows.size());
+    CHECK(c.failures.empty());
 }
