@@ -7,7 +7,8 @@ Run with Debian's python3-mpmath:  /usr/bin/python3 tests/data/make_scalar_refer
 (`--digamma-root` prints the constants of the series of digamma at its positive root instead.)
 
 Derivatives are central differences of orders 1 to 3 on the exact function, with a step of
-2^-190 relative to each argument: the truncation error is below 1e-60 relative for every point at
+2^-190 relative to each argument (relative to min(|x|, 1) for sin, cos and tan, whose period is
+fixed): the truncation error is below 1e-60 relative for every point at
 least 1e-17 (relative) away from a singularity. The cancellation is absorbed by evaluating at
 doubling precisions until two results agree to 30 digits. Third derivatives are not stored: they give the condition scale of
 each second derivative (below).
@@ -59,38 +60,38 @@ U = lambda *xs: [(float(x),) for x in xs]
 ONE_M = 1 - 2.0**-53  # 0.9999999999999999
 ONE_P = 1 + 2.0**-52  # 1.0000000000000002
 TABLE = {
-    "exp": (mp.exp, U(-745, -700, -50, -1e-300, 0, 1e-20, 1, 20, 709)),
-    "exp2": (lambda v: mpf(2) ** v, U(-1074, -1000, -0.5, 1e-300, 1, 10.3, 1023)),
-    "expm1": (mp.expm1, U(-800, -50, -1, -1e-10, -1e-300, 1e-300, 1e-8, 0.5, 30, 700)),
-    "log": (mp.log, U(5e-324, 1e-300, 0.5, ONE_M, ONE_P, 2, 1e300)),
-    "log2": (lambda v: mp.log(v, 2), U(1e-300, 0.5, ONE_P, 3, 1e300)),
-    "log10": (mp.log10, U(1e-300, 0.5, ONE_P, 3, 1e300)),
-    "log1p": (mp.log1p, U(-ONE_M, -0.5, -1e-300, 1e-300, 1e-20, 1e-5, 1, 1e10, 1e300)),
-    "sqrt": (mp.sqrt, U(5e-324, 1e-300, 0.25, 2, 1e300)),
-    "cbrt": (cbrt, U(-8, -1e-300, 1e-300, 3, 1e300)),
-    "sin": (mp.sin, U(1e-300, -1e-8, 1, math.pi, 1e5, 1e22, -2)),
-    "cos": (mp.cos, U(1e-300, 1e-8, math.pi / 2, 1, -10, 1e22)),
-    "tan": (mp.tan, U(1e-300, -1e-8, 1, math.pi / 2, -1.5, 1e10)),
-    "asin": (mp.asin, U(1e-300, 1e-8, 0.5, -0.5, 0.999, ONE_M, -ONE_M)),
-    "acos": (mp.acos, U(1e-300, 1e-8, 0.5, -0.5, 0.999, ONE_M, -ONE_M)),
-    "atan": (mp.atan, U(1e-300, 1e-8, 0.5, -2, 1e8, 1e100, 1e300)),
-    "sinh": (mp.sinh, U(1e-300, -1e-5, 1, -20, 700, -710)),
-    "cosh": (mp.cosh, U(1e-300, -1e-5, 1, -20, 700, 710)),
-    "tanh": (mp.tanh, U(1e-300, -1e-5, 0.5, -3, 20, 300, -360)),
-    "asinh": (mp.asinh, U(1e-300, 1e-5, -0.5, 3, 1e8, 1e160, 1e300)),
-    "acosh": (mp.acosh, U(ONE_P, 1.5, 2, 1e8, 1e160, 1e300)),
-    "atanh": (mp.atanh, U(1e-300, 1e-8, 0.5, -0.5, 0.999, ONE_M, -ONE_M)),
-    "erf": (mp.erf, U(1e-300, -1e-8, 0.5, -1, 3, 6, 26)),
-    "erfc": (mp.erfc, U(-6, -1e-300, 1e-8, 0.5, 3, 10, 26)),
+    "exp": (mp.exp, U(-745, -700, -50, -1e-300, 0, 1e-20, 1, 20, 709, -1e-8, 0.5, -3.7)),
+    "exp2": (lambda v: mpf(2) ** v, U(-1074, -1000, -0.5, 1e-300, 1, 10.3, 1023, -0.1, 3.3)),
+    "expm1": (mp.expm1, U(-800, -50, -1, -1e-10, -1e-300, 1e-300, 1e-8, 0.5, 30, 700, -0.7, 2.5, 1e-20)),
+    "log": (mp.log, U(5e-324, 1e-300, 0.5, ONE_M, ONE_P, 2, 1e300, 1e-10, 0.1, 7.5, 1e10)),
+    "log2": (lambda v: mp.log(v, 2), U(1e-300, 0.5, ONE_P, 3, 1e300, 0.1, 1e-10)),
+    "log10": (mp.log10, U(1e-300, 0.5, ONE_P, 3, 1e300, 0.1, 1e10)),
+    "log1p": (mp.log1p, U(-ONE_M, -0.5, -1e-300, 1e-300, 1e-20, 1e-5, 1, 1e10, 1e300, -1e-8, 0.3, -0.9)),
+    "sqrt": (mp.sqrt, U(5e-324, 1e-300, 0.25, 2, 1e300, 1e-10, 7.0, 1e10)),
+    "cbrt": (cbrt, U(-8, -1e-300, 1e-300, 3, 1e300, -0.001, 0.5, 1e10)),
+    "sin": (mp.sin, U(1e-300, -1e-8, 1, math.pi, 1e5, 1e22, -2, 0.5, -100.0, 1e300)),
+    "cos": (mp.cos, U(1e-300, 1e-8, math.pi / 2, 1, -10, 1e22, 0.5, -3.0, 1e300)),
+    "tan": (mp.tan, U(1e-300, -1e-8, 1, math.pi / 2, -1.5, 1e10, 0.5, -0.8, 1e300)),
+    "asin": (mp.asin, U(1e-300, 1e-8, 0.5, -0.5, 0.999, ONE_M, -ONE_M, -0.999, 0.1, -1e-300)),
+    "acos": (mp.acos, U(1e-300, 1e-8, 0.5, -0.5, 0.999, ONE_M, -ONE_M, -0.999, 0.1, -1e-300)),
+    "atan": (mp.atan, U(1e-300, 1e-8, 0.5, -2, 1e8, 1e100, 1e300, -1e-300, -0.7, 3.0)),
+    "sinh": (mp.sinh, U(1e-300, -1e-5, 1, -20, 700, -710, 0.5, -3.0, 1e-10)),
+    "cosh": (mp.cosh, U(1e-300, -1e-5, 1, -20, 700, 710, 0.5, -3.0, 1e-10)),
+    "tanh": (mp.tanh, U(1e-300, -1e-5, 0.5, -3, 20, 300, -360, -0.5, 2.0, 1e-10, 19.0)),
+    "asinh": (mp.asinh, U(1e-300, 1e-5, -0.5, 3, 1e8, 1e160, 1e300, -1e-8, 0.7, -1e300)),
+    "acosh": (mp.acosh, U(ONE_P, 1.5, 2, 1e8, 1e160, 1e300, 1.001, 10.0, 1e10)),
+    "atanh": (mp.atanh, U(1e-300, 1e-8, 0.5, -0.5, 0.999, ONE_M, -ONE_M, -1e-300, 0.1, -0.9)),
+    "erf": (mp.erf, U(1e-300, -1e-8, 0.5, -1, 3, 6, 26, 0.1, -2.0, 1.5)),
+    "erfc": (mp.erfc, U(-6, -1e-300, 1e-8, 0.5, 3, 10, 26, -1.0, 1.5, 5.0, 27.0)),
     "tgamma": (mp.gamma, U(1e-300, 1e-8, -1e-8, -0.5, -1.5, -0.9999999999, -2.0000000001, 0.5, 1.4616321449683622,
-                              1.4616321450683622, 3, 20.5, 171.5, -170.5)),
+                              1.4616321450683622, 3, 20.5, 171.5, -170.5, 0.1, 2.5, 10.0, -3.5)),
     "lgamma": (lgamma, U(1e-300, 1e-8, 0.5, 1, 2, 1.0000001, 2.0000001, 1.4616321449683622, 1.4616321450683622,
-                        -0.5, -2.5, -1e-8, -3.9999999999, 10, 1e10, 1e300)),
+                        -0.5, -2.5, -1e-8, -3.9999999999, 10, 1e10, 1e300, 0.1, 3.0, 100.0, -10.5)),
     "digamma": (mp.digamma, U(1e-300, -1e-8, 1e-8, 0.5, 1, 1.4616321449683622, 1.4616321450683622, 1.4616321448683622,
-                               2, 2.5, 9.5, -0.5, -2.5, -0.9, -7.25, 3, 1e10, 1e300)),
-    "polygamma1": (lambda v: mp.polygamma(1, v), U(1e-8, 0.5, 1, 1.4616321449683622, 3, -0.5, -2.5, -1e-8, -7.25, 30, 1e8)),
-    "polygamma2": (lambda v: mp.polygamma(2, v), U(1e-8, 0.5, 1, 1.4616321449683622, 3, -0.5, -2.5, -1e-8, -7.25, 30, 1e8)),
-    "polygamma3": (lambda v: mp.polygamma(3, v), U(1e-8, 0.5, 1, 1.4616321449683622, 3, -0.5, -2.5, -1e-8, -7.25, 30, 1e8)),
+                               2, 2.5, 9.5, -0.5, -2.5, -0.9, -7.25, 3, 1e10, 1e300, 0.1, 0.9, 4.0, 100.0, -10.5)),
+    "polygamma1": (lambda v: mp.polygamma(1, v), U(1e-8, 0.5, 1, 1.4616321449683622, 3, -0.5, -2.5, -1e-8, -7.25, 30, 1e8, 0.1, 2.5, 1e3)),
+    "polygamma2": (lambda v: mp.polygamma(2, v), U(1e-8, 0.5, 1, 1.4616321449683622, 3, -0.5, -2.5, -1e-8, -7.25, 30, 1e8, 0.1, 2.5, 1e3)),
+    "polygamma3": (lambda v: mp.polygamma(3, v), U(1e-8, 0.5, 1, 1.4616321449683622, 3, -0.5, -2.5, -1e-8, -7.25, 30, 1e8, 0.1, 2.5, 1e3)),
     "abs": (abs, U(-2.5, 3e-300, 1e300)),
     "fabs": (abs, U(-2.5, 3e-300)),
     "floor": (mp.floor, U(-2.5, 1.7, 1e300)),
@@ -123,13 +124,18 @@ TABLE = {
                         (2.0, -3.0, 6.0), (1e200, 1.0, -1e-200)]),
 }
 STEPS = {"floor", "ceil", "round", "trunc"}  # derivative 0 away from the jumps
+PERIODIC = {"sin", "cos", "tan"}  # steps relative to min(|x|, 1), not to |x|
+CAP_STEP = False
 
 
 def raw_partial(f, xs, orders):
     """d^|orders| f / dx^orders at xs by nested central differences (steps x - k h ... x + k h)."""
     for i, k in enumerate(orders):
         if k:
-            h = abs(xs[i]) * mpf(2) ** -STEP_BITS if xs[i] != 0 else mpf(2) ** -STEP_BITS
+            scale = abs(xs[i]) if xs[i] != 0 else mpf(1)
+            if CAP_STEP:  # periodic: the step must stay far below the period, even at x = 1e300
+                scale = min(scale, mpf(1))
+            h = scale * mpf(2) ** -STEP_BITS
             rest = list(orders)
             rest[i] = 0
             total = 0
@@ -193,6 +199,8 @@ def scale(f, xs, orders):
 
 
 def row(name, f, point):
+    global CAP_STEP
+    CAP_STEP = name in PERIODIC
     xs = [mpf(v) for v in point]
     n = len(xs)
     if name in STEPS:
