@@ -2,8 +2,7 @@
 // sqrt, sin, cos, tanh, abs, neg) against the same 50-digit reference table
 // (tests/scalar_reference.hpp): the value, the first derivative by tg::grad (the op's VJP) and the
 // second by tg::hvp (the VJP of the VJP rule), with the table's tolerances. sigmoid has no scalar
-// counterpart: it is checked against closed forms evaluated in long double. tanh and sigmoid do not
-// pass yet (should_fail, below).
+// counterpart: it is checked against closed forms evaluated in long double.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -65,24 +64,17 @@ TEST_CASE("scalar reference: registered tensor ops match the 50-digit table at f
                               {"sqrt", [](const Var<double>& v) { return tg::sqrt(v); }},
                               {"sin", [](const Var<double>& v) { return tg::sin(v); }},
                               {"cos", [](const Var<double>& v) { return tg::cos(v); }},
+                              {"tanh", [](const Var<double>& v) { return tg::tanh(v); }},
                               {"abs", [](const Var<double>& v) { return tg::abs(v); }},
                               {"neg", [](const Var<double>& v) { return -v; }}},
                              "tensor ops");
     CHECK(c.failures.empty());
 }
 
-// KNOWN INACCURATE (not fixed yet; should_fail makes this test fail once they are, so that it is
-// moved up): the tensor tanh' is 1 - y^2 and sigmoid' is y (1 - y) (ops/elementwise_unary.hpp and
-// the kernels of tensor/math_vjp.cpp), which cancel to 0 for |x| above about 19 (tanh) and 37
-// (sigmoid), where the derivatives are 1e-16 .. 1e-305, and lose digits from |x| = 3 on; their
-// second derivatives inherit it, and sigmoid'' also cancels near 0. tg::Dual and tg::Rev compute
-// tanh' as 1 / cosh^2 and 4e / (1 + e)^2 (scalar/dual_partials.hpp) and pass.
-TEST_CASE("scalar reference: tensor tanh is not yet accurate to the table" * doctest::should_fail()) {
-    const auto c = check_ops({{"tanh", [](const Var<double>& v) { return tg::tanh(v); }}}, "tensor tanh");
-    CHECK(c.failures.empty());
-}
-
-TEST_CASE("tensor sigmoid is not yet accurate to closed forms (see above)" * doctest::should_fail()) {
+// tanh' and sigmoid' were 1 - y^2 and y (1 - y), which cancel to 0 above |x| = 19 and 37 (the
+// derivatives are 1e-16 .. 1e-305 there) and lose digits from |x| = 3 on; they are now written
+// as in scalar/dual_partials.hpp (ops/elementwise_unary.hpp, tensor/math_vjp.cpp).
+TEST_CASE("tensor sigmoid first and second derivatives match closed forms to a few ulps") {
     const std::vector<double> xs = {-700, -40, -20, -3, -1e-8, 0, 1e-300, 0.5, 5, 20, 40, 700};
     const Derivs d = tensor_derivs([](const Var<double>& v) { return tg::sigmoid(v); }, xs);
     tg_reference::Checker c;
