@@ -229,11 +229,18 @@ constexpr Dual<T, N> operator/(const Dual<T, N>& a, const U& s) {
     if constexpr (detail::simd_tangents<T, N>) return {a.v / c, a.d * (1 / c)};
     else return {a.v / c, a.d / c};
 }
+// s / b  d = -(s / b^2) db, as -y / b times db while that factor is a normal number; where it
+// underflows (atan'' at 1e100: 1e-200 / 1e200) but the product with a large tangent does not,
+// as -(db y) / b (one more operation per lane, off the common path).
 template <class T, int N, class U>
 requires detail::scalar_for<U, T>
 constexpr Dual<T, N> operator/(const U& s, const Dual<T, N>& b) {
+    using std::abs;
     const T y = detail::lift<T>(s) / b.v;
-    return {y, b.d * (-y / b.v)};
+    const T k = -y / b.v;
+    if (abs(value_of(k)) >= std::numeric_limits<dual_base_t<T>>::min() || value_of(y) == 0) [[likely]]
+        return {y, b.d * k};
+    return {y, (b.d * -y) * (T(1) / b.v)};
 }
 
 // ---- comparisons: on values only (they steer control flow, they are not differentiated) -------

@@ -12,23 +12,12 @@
 #include <numbers>
 
 #include "dual.hpp"
+#include "dual_partials.hpp"
 #include "polygamma.hpp"
 
 namespace tg {
 
 namespace detail {
-// The Dual with value y whose tangents are x's times k = dy/dx.
-template <class T, int N>
-constexpr Dual<T, N> chain(const Dual<T, N>& x, const std::type_identity_t<T>& y,
-                           const std::type_identity_t<T>& k) {
-    return {y, scaled(x, k)};
-}
-// Two-argument chain rule: tangents dx * kx + dy * ky.
-template <class T, int N>
-constexpr Dual<T, N> chain2(const Dual<T, N>& x, const Dual<T, N>& y, const std::type_identity_t<T>& v,
-                            const std::type_identity_t<T>& kx, const std::type_identity_t<T>& ky) {
-    return {v, scaled(x, kx) + scaled(y, ky)};
-}
 template <class T>
 constexpr dual_base_t<T> c(double v) {
     return static_cast<dual_base_t<T>>(v);
@@ -62,12 +51,12 @@ Dual<T, N> exp2(const Dual<T, N>& x) {
     const T y = exp2(x.v);
     return detail::chain(x, y, y * detail::c<T>(std::numbers::ln2));
 }
-// y = e^x - 1  dy = e^x dx
+// y = e^x - 1  dy = e^x dx (not y + 1, which is 0 at x = -50 instead of 1.9e-22)
 template <class T, int N>
 Dual<T, N> expm1(const Dual<T, N>& x) {
+    using std::exp;
     using std::expm1;
-    const T y = expm1(x.v);
-    return detail::chain(x, y, y + 1);
+    return detail::chain(x, expm1(x.v), exp(x.v));
 }
 // y = ln x  dy = dx / x
 template <class T, int N>
@@ -126,13 +115,15 @@ requires detail::scalar_for<U, T> Dual<T, N> pow(const U& c, const Dual<T, N>& b
     const T y = pow(base, b.v);
     return detail::chain(b, y, base == 0 ? T(0) : y * log(base));
 }
-// y = a^b  dy = b a^(b-1) da + y ln(a) db, with both edge rules above
+// y = a^b  dy = b a^(b-1) da + y ln(a) db, with both edge rules above. d/da at b = 0 is
+// b * a^(b-1) with a zero b winning over an infinite power (pow(0, 0)), not a constant 0: that
+// would drop b's own tangent, and with it the mixed second derivative 1/a.
 template <class T, int N>
 Dual<T, N> pow(const Dual<T, N>& a, const Dual<T, N>& b) {
     using std::log;
     using std::pow;
     const T y = pow(a.v, b.v);
-    const T ka = b.v == 0 ? T(0) : b.v * pow(a.v, b.v - 1);
+    const T ka = detail::mul0(b.v, pow(a.v, b.v - 1));
     const T kb = a.v == 0 ? T(0) : y * log(a.v);
     return detail::chain2(a, b, y, ka, kb);
 }
@@ -142,7 +133,7 @@ Dual<T, N> hypot(const Dual<T, N>& x, const Dual<T, N>& y) {
     using std::hypot;
     const T h = hypot(x.v, y.v);
     if (h == 0) return Dual<T, N>(h);
-    return detail::chain2(x, y, h, x.v / h, y.v / h);
+    return detail::chain2(x, y, h, detail::hypot_ratio(x.v, y.v, h), detail::hypot_ratio(y.v, x.v, h));
 }
 TG_DUAL_PROMOTE2(hypot)
 template <class T, int N>
@@ -150,7 +141,9 @@ Dual<T, N> hypot(const Dual<T, N>& x, const Dual<T, N>& y, const Dual<T, N>& z) 
     using std::hypot;
     const T h = hypot(x.v, y.v, z.v);
     if (h == 0) return Dual<T, N>(h);
-    return {h, detail::scaled(x, x.v / h) + detail::scaled(y, y.v / h) + detail::scaled(z, z.v / h)};
+    return {h, detail::scaled(x, detail::hypot_ratio(x.v, y.v, z.v, h)) +
+                   detail::scaled(y, detail::hypot_ratio(y.v, x.v, z.v, h)) +
+                   detail::scaled(z, detail::hypot_ratio(z.v, x.v, y.v, h))};
 }
 
 // ---- trigonometric ----------------------------------------------------------------------------
@@ -174,18 +167,18 @@ Dual<T, N> tan(const Dual<T, N>& x) {
     const T y = tan(x.v);
     return detail::chain(x, y, 1 + y * y);
 }
-// y = asin x  dy = dx / sqrt((1 - x)(1 + x)): +inf at +-1
+// y = asin x  dy = dx / sqrt(1 - x^2): +inf at +-1 (detail::one_minus_sq)
 template <class T, int N>
 Dual<T, N> asin(const Dual<T, N>& x) {
     using std::asin;
     using std::sqrt;
-    return detail::chain(x, asin(x.v), 1 / sqrt((1 - x.v) * (1 + x.v)));
+    return detail::chain(x, asin(x.v), 1 / sqrt(detail::one_minus_sq(x.v)));
 }
 template <class T, int N>
 Dual<T, N> acos(const Dual<T, N>& x) {
     using std::acos;
     using std::sqrt;
-    return detail::chain(x, acos(x.v), -1 / sqrt((1 - x.v) * (1 + x.v)));
+    return detail::chain(x, acos(x.v), -1 / sqrt(detail::one_minus_sq(x.v)));
 }
 template <class T, int N>
 Dual<T, N> atan(const Dual<T, N>& x) {
@@ -199,7 +192,8 @@ Dual<T, N> atan2(const Dual<T, N>& y, const Dual<T, N>& x) {
     using std::hypot;
     const T t = atan2(y.v, x.v), r = hypot(y.v, x.v);
     if (r == 0) return Dual<T, N>(t);
-    return detail::chain2(y, x, t, x.v / r / r, -(y.v / r) / r);
+    return detail::chain2(y, x, t, detail::atan2_partial(y.v, x.v, r, true),
+                          detail::atan2_partial(y.v, x.v, r, false));
 }
 TG_DUAL_PROMOTE2(atan2)
 
@@ -220,10 +214,8 @@ Dual<T, N> cosh(const Dual<T, N>& x) {
 // y = tanh x  dy = dx / cosh^2 x (not 1 - y^2, which cancels for large |x|)
 template <class T, int N>
 Dual<T, N> tanh(const Dual<T, N>& x) {
-    using std::cosh;
     using std::tanh;
-    const T c = cosh(x.v);
-    return detail::chain(x, tanh(x.v), 1 / (c * c));
+    return detail::chain(x, tanh(x.v), detail::sech2(x.v));
 }
 template <class T, int N>
 Dual<T, N> asinh(const Dual<T, N>& x) {
@@ -231,16 +223,18 @@ Dual<T, N> asinh(const Dual<T, N>& x) {
     using std::hypot;
     return detail::chain(x, asinh(x.v), 1 / hypot(x.v, 1));
 }
+// y = acosh x  dy = dx / (sqrt(x - 1) sqrt(x + 1)): (x - 1)(x + 1) would overflow beyond 1e154
 template <class T, int N>
 Dual<T, N> acosh(const Dual<T, N>& x) {
     using std::acosh;
     using std::sqrt;
-    return detail::chain(x, acosh(x.v), 1 / sqrt((x.v - 1) * (x.v + 1)));
+    return detail::chain(x, acosh(x.v), 1 / (sqrt(x.v - 1) * sqrt(x.v + 1)));
 }
+// y = atanh x  dy = dx / (1 - x^2)
 template <class T, int N>
 Dual<T, N> atanh(const Dual<T, N>& x) {
     using std::atanh;
-    return detail::chain(x, atanh(x.v), 1 / ((1 - x.v) * (1 + x.v)));
+    return detail::chain(x, atanh(x.v), 1 / detail::one_minus_sq(x.v));
 }
 
 // ---- error and gamma functions ----------------------------------------------------------------
@@ -332,12 +326,16 @@ TG_DUAL_PROMOTE2(min)
 TG_DUAL_PROMOTE2(fmax)
 TG_DUAL_PROMOTE2(fmin)
 
-// r = fmod(a, b) = a - trunc(a / b) b  dr = da - trunc(a / b) db
+// r = fmod(a, b) = a - q b, q the integer fmod used  dr = da - q db. q is recovered from r as
+// round((a - r) / b), exact below 2^52: trunc(a / b) rounds a / b first and can differ by one
+// (fmod(1, 0.1) = 0.0999..., q = 9, but 1 / 0.1 rounds to 10).
 template <class T, int N>
 Dual<T, N> fmod(const Dual<T, N>& a, const Dual<T, N>& b) {
     using std::fmod;
-    using std::trunc;
-    return {fmod(a.v, b.v), a.d - b.d * trunc(a.v / b.v)};
+    using std::round;
+    const T r = fmod(a.v, b.v);
+    const auto q = round((value_of(a) - value_of(r)) / value_of(b));
+    return {r, a.d - b.d * T(q)};
 }
 TG_DUAL_PROMOTE2(fmod)
 #undef TG_DUAL_PROMOTE2

@@ -17,7 +17,7 @@ constinit thread_local RevTapeState<double> rev_tape_double{};
 constinit thread_local RevTapeState<float> rev_tape_float{};
 
 namespace {
-std::atomic<std::uint32_t> epoch_counter{1};
+std::atomic<std::uint64_t> epoch_counter{2};  // the next epoch (NOTE [rev epochs] in rev.hpp)
 
 constexpr std::uint32_t first_capacity = 4096;
 constexpr std::uint32_t max_capacity = std::numeric_limits<std::uint32_t>::max();
@@ -68,18 +68,30 @@ void reserve_at_least(RevTapeState<T>& t, std::size_t n) {
         t.cap = static_cast<std::uint32_t>(cap);
     }
     if (t.size == 0) {  // first use: the constant and junk slots (NOTE [rev tape]), a fresh epoch
+        const std::uint64_t e = rev_next_epoch();  // first: if it throws, the tape is unchanged
         for (std::uint32_t k = 0; k < rev_first; ++k) t.rec[k] = {0, 0, T(0), T(0)}, t.adj[k] = T(0);
         t.size = t.base = rev_first;
-        t.epoch = rev_next_epoch();
+        t.epoch = e;
     }
 }
 }  // namespace
 
-std::uint32_t rev_next_epoch() noexcept {
-    // 31 bits: the top bit of a Rev's epoch word is its ownership bit. 0 marks "no tape".
-    std::uint32_t e = 0;
-    while (e == 0) e = epoch_counter.fetch_add(1, std::memory_order_relaxed) & ~rev_owned;
+std::uint64_t rev_next_epoch() {
+    // Even numbers from 2 (bit 0 of a Rev's epoch word is its ownership bit, 0 is "constant or moved
+    // from"), up to but excluding rev_no_epoch. The counter never passes it, so once exhausted it
+    // stays exhausted instead of wrapping around to epochs that kept Revs may still carry.
+    std::uint64_t e = epoch_counter.load(std::memory_order_relaxed);
+    do {
+        if (e >= rev_no_epoch)
+            throw AutogradError("tg::Rev: all 2^63 tape epochs of this process have been used (one per "
+                                "RevTape::clear() and tg::gradient call); reusing one could let a kept Rev "
+                                "pass as a current one");
+    } while (!epoch_counter.compare_exchange_weak(e, e + 2, std::memory_order_relaxed));
     return e;
+}
+
+std::uint64_t rev_set_next_epoch(std::uint64_t e) noexcept {
+    return epoch_counter.exchange(std::max<std::uint64_t>(e & ~rev_owned, 2));
 }
 
 template <class T>
@@ -93,7 +105,7 @@ void rev_reserve(RevTapeState<T>& t, std::size_t n) {
 }
 
 template <class T>
-void rev_foreign(const char* where, std::uint32_t epoch) {
+void rev_foreign(const char* where, std::uint64_t epoch) {
     const auto& t = rev_tape<T>();
     std::string msg = std::string("tg::Rev: ") + where +
                       " uses a Rev that is not on this thread's current tape: ";
@@ -147,7 +159,8 @@ template <class T>
 void RevCore<T>::variables(const T* x, std::size_t n, Rev<T>* out) {
     auto& t = rev_tape<T>();
     if (std::size_t(t.cap) - t.size < n) rev_reserve(t, n);
-    const std::uint32_t k0 = t.size, e = t.epoch;
+    const std::uint32_t k0 = t.size;
+    const std::uint64_t e = t.epoch;
     Rec* const rec = t.rec;
     for (std::uint32_t i = 0; i < n; ++i) {
         const std::uint32_t k = k0 + i;
@@ -159,7 +172,7 @@ void RevCore<T>::variables(const T* x, std::size_t n, Rev<T>* out) {
 
 template <class T>
 Rev<T> RevCore<T>::binary_slow(RevTapeState<T>& t, const Rev<T>& a, const Rev<T>& b, T v, T da, T db,
-                               std::uint32_t oe) {
+                               std::uint64_t oe) {
     if ((a.i_ | b.i_) == 0) return Rev<T>(v);
     if (a.i_ != 0 && b.i_ != 0) check2(a, b, oe);  // throws
     if (a.i_ != 0) {
@@ -178,8 +191,9 @@ RevTapeState<T> rev_open() {
     auto& t = rev_tape<T>();
     if (t.size == 0) rev_grow(t);  // allocate first, so that the state restored on exit is valid
     const RevTapeState<T> saved = t;
+    const std::uint64_t e = rev_next_epoch();  // first: if it throws, the tape is unchanged
     t.base = t.size;
-    t.epoch = rev_next_epoch();
+    t.epoch = e;
     t.swept_epoch = 0;
     ++t.depth;
     return saved;
@@ -204,8 +218,8 @@ template void rev_grow<double>(RevTapeState<double>&);
 template void rev_grow<float>(RevTapeState<float>&);
 template void rev_reserve<double>(RevTapeState<double>&, std::size_t);
 template void rev_reserve<float>(RevTapeState<float>&, std::size_t);
-template void rev_foreign<double>(const char*, std::uint32_t);
-template void rev_foreign<float>(const char*, std::uint32_t);
+template void rev_foreign<double>(const char*, std::uint64_t);
+template void rev_foreign<float>(const char*, std::uint64_t);
 template void rev_sweep<double>(RevTapeState<double>&, std::uint32_t, std::uint32_t);
 template void rev_sweep<float>(RevTapeState<float>&, std::uint32_t, std::uint32_t);
 template RevTapeState<double> rev_open<double>();
@@ -231,8 +245,9 @@ void RevTape<T>::clear() {
     check_not_in_gradient<T>("clear");
     auto& t = detail::rev_tape<T>();
     if (t.size == 0) return;
+    const std::uint64_t e = detail::rev_next_epoch();  // first: if it throws, the tape is unchanged
     t.size = t.base = detail::rev_first;
-    t.epoch = detail::rev_next_epoch();
+    t.epoch = e;
     t.swept_epoch = 0, t.swept_hi = 0;
 }
 

@@ -62,7 +62,13 @@ namespace detail {
 // NOTE [rev epochs]: a Rev on the tape carries the epoch of the tape segment it was recorded in.
 // clear() and each tg::gradient call start a new, process-wide unique epoch, so a Rev from another
 // thread, from before clear(), or from outside a nested gradient call is caught when it is used
-// (one compare per operand) instead of indexing foreign records.
+// (one compare per operand) instead of indexing foreign records. Epochs are 64-bit even numbers
+// (bit 0 of a Rev's epoch word is its ownership bit): 2^63 of them last centuries at one per
+// nanosecond, and running out is an AutogradError, so an epoch is never reused (a 31-bit epoch
+// wrapped after 2^31 gradient calls, about a minute of small calls, and let a kept Rev alias a new
+// segment). A Rev's epoch word is 0 for a constant or a moved-from Rev; the tape's epoch is never
+// 0: a tape that has no segment yet (never used, or released) has the epoch rev_no_epoch, which no
+// Rev carries, so constants can never pass the check of the fast path as live variables.
 //
 // The state is trivially destructible and constant-initialised, so using it costs no TLS guard;
 // its memory is freed at thread exit by an owner object in rev.cpp.
@@ -78,11 +84,11 @@ struct RevTapeState {
     T* adj = nullptr;             // [cap] adjoints, filled by backward()
     std::uint32_t size = 0;       // records in use (0 until the first variable: nothing allocated)
     std::uint32_t cap = 0;
-    std::uint32_t epoch = 0;        // epoch of the current segment (0: no variables yet)
-    std::uint32_t base = 0;         // first record of the current segment
-    std::uint32_t depth = 0;        // tg::gradient calls active on this thread
-    std::uint32_t swept_epoch = 0;  // backward() ran in this epoch, over records below swept_hi
-    std::uint32_t swept_hi = 0;
+    std::uint32_t base = 0;      // first record of the current segment
+    std::uint32_t depth = 0;     // tg::gradient calls active on this thread
+    std::uint32_t swept_hi = 0;  // backward() ran in epoch swept_epoch, over records below swept_hi
+    std::uint64_t epoch = ~std::uint64_t(1);  // the current segment's; rev_no_epoch until the first
+    std::uint64_t swept_epoch = 0;
 };
 
 extern constinit thread_local RevTapeState<double> rev_tape_double;
@@ -100,16 +106,19 @@ void rev_grow(RevTapeState<T>& t);  // doubles the capacity (or allocates the fi
 template <class T>
 void rev_reserve(RevTapeState<T>& t, std::size_t n);  // room for n more records
 template <class T>
-[[noreturn]] void rev_foreign(const char* where, std::uint32_t epoch);
+[[noreturn]] void rev_foreign(const char* where, std::uint64_t epoch);
 template <class T>
 void rev_sweep(RevTapeState<T>& t, std::uint32_t top, std::uint32_t stop);  // records (stop, top]
 template <class T>
 std::vector<Rev<T>>& rev_leaves(std::uint32_t depth);  // reused by tg::gradient, one per depth
-std::uint32_t rev_next_epoch() noexcept;
+std::uint64_t rev_next_epoch();  // @throws AutogradError when all 2^63 epochs have been used
+// Test hook: the next epoch to hand out (rounded down to even); returns the previous one.
+std::uint64_t rev_set_next_epoch(std::uint64_t e) noexcept;
 
-inline constexpr std::uint32_t rev_owned = 0x80000000u;   // the ownership bit of Rev's epoch word
-inline constexpr std::uint32_t rev_junk = 32;             // junk slots 1..rev_junk (NOTE [rev tape])
-inline constexpr std::uint32_t rev_first = rev_junk + 1;  // the first record of an empty tape
+inline constexpr std::uint64_t rev_owned = 1;  // the ownership bit of Rev's epoch word (epochs are even)
+inline constexpr std::uint64_t rev_no_epoch = ~std::uint64_t(1);  // a tape without a segment (never issued)
+inline constexpr std::uint32_t rev_junk = 32;                     // junk slots 1..rev_junk (NOTE [rev tape])
+inline constexpr std::uint32_t rev_first = rev_junk + 1;          // the first record of an empty tape
 #ifdef TG_REV_NO_FUSION
 inline constexpr bool rev_fusion = false;  // to measure what fusion buys
 #else
@@ -185,7 +194,7 @@ public:
 private:
     friend struct detail::RevCore<T>;
     friend struct RevTape<T>;
-    constexpr Rev(detail::RevTag, T value, std::uint32_t index, std::uint32_t epoch) noexcept
+    constexpr Rev(detail::RevTag, T value, std::uint32_t index, std::uint64_t epoch) noexcept
         : v_(value), i_(index), e_(epoch) {}
     constexpr void disown() const noexcept {
         if (e_ & detail::rev_owned) e_ &= ~detail::rev_owned;  // never writes a constant (read-only memory)
@@ -195,7 +204,7 @@ private:
     }
     T v_{};
     std::uint32_t i_ = 0;          // 0: constant
-    mutable std::uint32_t e_ = 0;  // epoch | rev_owned; 0 with i_ != 0: moved-from
+    mutable std::uint64_t e_ = 0;  // epoch | rev_owned; 0 with i_ != 0: moved-from
 };
 
 /// This thread's tape of Rev<T>. Static functions only: there is one tape per thread and type.
@@ -223,13 +232,13 @@ struct RevCore {
     using R = Rev<T>;
     using Rec = RevRecord<T>;
 
-    TG_REV_INLINE static R make(T v, std::uint32_t k, std::uint32_t e) { return R(RevTag{}, v, k, e); }
+    TG_REV_INLINE static R make(T v, std::uint32_t k, std::uint64_t e) { return R(RevTag{}, v, k, e); }
     // The epoch checks, for operands known to be on the tape (i_ != 0): a constant never gets here.
-    TG_REV_INLINE static void check(const R& a, std::uint32_t oe) {
+    TG_REV_INLINE static void check(const R& a, std::uint64_t oe) {
         if ((a.e_ | rev_owned) != oe) [[unlikely]]
             rev_foreign<T>("an operation", a.e_);
     }
-    TG_REV_INLINE static void check2(const R& a, const R& b, std::uint32_t oe) {
+    TG_REV_INLINE static void check2(const R& a, const R& b, std::uint64_t oe) {
         if ((((a.e_ ^ oe) | (b.e_ ^ oe)) & ~rev_owned) != 0) [[unlikely]]
             rev_foreign<T>("an operation", (a.e_ | rev_owned) != oe ? a.e_ : b.e_);
     }
@@ -266,7 +275,7 @@ struct RevCore {
             r.d0 = mul0(r.d0, d), r.d1 = mul0(r.d1, d);
         }
     }
-    TG_REV_INLINE static bool owns_top(const R& a, const RevTapeState<T>& t, std::uint32_t oe) {
+    TG_REV_INLINE static bool owns_top(const R& a, const RevTapeState<T>& t, std::uint64_t oe) {
         return a.e_ == oe && a.i_ + 1 == t.size;
     }
 
@@ -274,14 +283,14 @@ struct RevCore {
     // tg::gradient), an operation with a constant or a foreign operand (an error).
     static R variable(T v);
     static void variables(const T* x, std::size_t n, R* out);
-    static R binary_slow(RevTapeState<T>& t, const R& a, const R& b, T v, T da, T db, std::uint32_t oe);
+    static R binary_slow(RevTapeState<T>& t, const R& a, const R& b, T v, T da, T db, std::uint64_t oe);
 
     // Result v of an operation on a with partial d. Ca: a may be consumed (NOTE [rev fusion]).
     template <bool Ca>
     TG_REV_INLINE static R unary(const R& a, T v, T d) {
         if (a.i_ == 0) return R(v);
         auto& t = rev_tape<T>();
-        const std::uint32_t oe = t.epoch | rev_owned;
+        const std::uint64_t oe = t.epoch | rev_owned;
         if constexpr (Ca && rev_fusion) {
             if (owns_top(a, t, oe)) {
                 scale(t.rec[a.i_], d);
@@ -297,7 +306,7 @@ struct RevCore {
     template <bool Ca, bool Cb>
     TG_REV_INLINE static R binary(const R& a, const R& b, T v, T da, T db) {
         auto& t = rev_tape<T>();
-        const std::uint32_t oe = t.epoch | rev_owned;
+        const std::uint64_t oe = t.epoch | rev_owned;
         if constexpr (Ca && rev_fusion) {
             if (owns_top(a, t, oe))
                 if (const std::uint32_t k = fuse<Cb>(t, a, da, b, db, oe)) return make(v, k, oe);
@@ -320,7 +329,7 @@ struct RevCore {
     // into k - 1. Returns the result's record, or 0 if nothing could be fused (nothing changed).
     template <bool Co>
     TG_REV_INLINE static std::uint32_t fuse(RevTapeState<T>& t, const R& f, T df, const R& o, T dO,
-                                            std::uint32_t oe) {
+                                            std::uint64_t oe) {
         const std::uint32_t k = f.i_;
         Rec& r = t.rec[k];
         if (o.i_ == 0) {

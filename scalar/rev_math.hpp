@@ -18,6 +18,7 @@
 #include <ostream>
 
 #include "checked.hpp"
+#include "dual_partials.hpp"  // detail::one_minus_sq
 #include "polygamma.hpp"
 #include "rev.hpp"
 
@@ -120,7 +121,7 @@ TG_REV_ARITH(/, x / z, T(1) / z, -y / z)
 
 TG_REV_UNARY(exp, y)                                                 // dy = y dx
 TG_REV_UNARY(exp2, y* detail::rc<T>(std::numbers::ln2))              // dy = y ln2 dx
-TG_REV_UNARY(expm1, y + 1)                                           // dy = e^x dx
+TG_REV_UNARY(expm1, std::exp(x))                                     // dy = e^x dx (not y + 1: 0 at -50)
 TG_REV_UNARY(log, T(1) / x)                                          // dy = dx / x
 TG_REV_UNARY(log2, T(1) / (x * detail::rc<T>(std::numbers::ln2)))    // dy = dx / (x ln2)
 TG_REV_UNARY(log10, T(1) / (x * detail::rc<T>(std::numbers::ln10)))  // dy = dx / (x ln10)
@@ -166,9 +167,9 @@ Rev<T> hypot(const Rev<T>& a, const Rev<T>& b, const Rev<T>& c) {
 
 TG_REV_UNARY(sin, std::cos(x))
 TG_REV_UNARY(cos, -std::sin(x))
-TG_REV_UNARY(tan, 1 + y * y)                              // dy = (1 + y^2) dx
-TG_REV_UNARY(asin, T(1) / std::sqrt((1 - x) * (1 + x)))   // +inf at +-1
-TG_REV_UNARY(acos, T(-1) / std::sqrt((1 - x) * (1 + x)))  // -inf at +-1
+TG_REV_UNARY(tan, 1 + y * y)                                    // dy = (1 + y^2) dx
+TG_REV_UNARY(asin, T(1) / std::sqrt(detail::one_minus_sq(x)))   // +inf at +-1
+TG_REV_UNARY(acos, T(-1) / std::sqrt(detail::one_minus_sq(x)))  // -inf at +-1
 TG_REV_UNARY(atan, T(1) / (1 + x * x))
 // t = atan2(x, z)  dt = (z dx - x dz) / r^2, r = hypot(x, z) (no overflow); 0 at the origin
 TG_REV_BINARY(atan2, r == 0 ? T(0) : z / r / r, r == 0 ? T(0) : -(x / r) / r, const T r = std::hypot(x, z))
@@ -177,10 +178,10 @@ TG_REV_BINARY(atan2, r == 0 ? T(0) : z / r / r, r == 0 ? T(0) : -(x / r) / r, co
 
 TG_REV_UNARY(sinh, std::cosh(x))
 TG_REV_UNARY(cosh, std::sinh(x))
-TG_REV_UNARY(tanh, T(1) / (std::cosh(x) * std::cosh(x)))  // not 1 - y^2, which cancels for large |x|
+TG_REV_UNARY(tanh, detail::sech2(x))  // 1/cosh^2 (not 1 - y^2, which cancels for large |x|)
 TG_REV_UNARY(asinh, T(1) / std::hypot(x, T(1)))
-TG_REV_UNARY(acosh, T(1) / std::sqrt((x - 1) * (x + 1)))  // +inf at 1
-TG_REV_UNARY(atanh, T(1) / ((1 - x) * (1 + x)))           // +-inf at +-1
+TG_REV_UNARY(acosh, T(1) / (std::sqrt(x - 1) * std::sqrt(x + 1)))  // +inf at 1; (x-1)(x+1) overflows
+TG_REV_UNARY(atanh, T(1) / detail::one_minus_sq(x))                // +-inf at +-1
 
 // ---- error and gamma functions ----------------------------------------------------------------
 
@@ -239,8 +240,9 @@ TG_REV_SELECT(fmax, std::isnan(x.value()) || x < y)
 TG_REV_SELECT(fmin, std::isnan(x.value()) || y < x)
 #undef TG_REV_SELECT
 
-// r = fmod(a, b) = a - trunc(a / b) b  dr = da - trunc(a / b) db
-TG_REV_BINARY(fmod, 1, -std::trunc(x / z), (void)0)
+// r = fmod(a, b) = a - q b  dr = da - q db, q = round((a - r) / b): the integer fmod used (exact
+// below 2^52; trunc(a / b) rounds a / b first: fmod(1, 0.1) has q = 9, 1 / 0.1 rounds to 10)
+TG_REV_BINARY(fmod, 1, -std::round((x - y) / z), (void)0)
 #undef TG_REV_BINARY
 #undef TG_REV_UNARY
 

@@ -26,6 +26,7 @@ packages=(
     libtbb-dev libopenblas-dev liblapack-dev          # threads, GEMM, factorizations
     doctest-dev libbenchmark-dev zlib1g-dev           # tests, benchmarks, IDX .gz reader
     dataset-fashion-mnist                             # /usr/share/datasets/fashion-mnist
+    python3-mpmath                                    # tests/data/make_scalar_reference.py (50-digit reference)
     cmake ninja-build g++ clang-format                # toolchain
 )
 if ((peers)); then

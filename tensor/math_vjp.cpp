@@ -31,12 +31,26 @@ Tensor<T> unary_vjp(DerivKernel k, const Tensor<T>& x, const Tensor<T>& y, const
         case DerivKernel::cos:
             return detail::map<T>(
                 "cos", [](const auto& g_, const auto& x_) { return g_ * -xt::sin(x_); }, g, x);
-        case DerivKernel::tanh:
+        case DerivKernel::tanh: {  // Tanh::dfdx: 1 - y^2 for |x| < 1, else 4e / (1 + e)^2, e = exp(-2|x|)
+            const Tensor<T> e = detail::map<T>(
+                "tanh", [](const auto& x_) { return xt::exp(T(-2) * xt::abs(x_)); }, x);
             return detail::map<T>(
-                "tanh", [=](const auto& g_, const auto& y_) { return g_ * (one - y_ * y_); }, g, y);
-        case DerivKernel::sigmoid:
+                "tanh",
+                [=](const auto& g_, const auto& x_, const auto& y_, const auto& e_) {
+                    return g_ *
+                           xt::where(xt::abs(x_) < one, one - y_ * y_, T(4) * e_ / ((one + e_) * (one + e_)));
+                },
+                g, x, y, e);
+        }
+        case DerivKernel::sigmoid:  // Sigmoid::dfdx: (1 - tanh(x/2)^2) / 4 for |x| < 2, else y s(-x)
             return detail::map<T>(
-                "sigmoid", [=](const auto& g_, const auto& y_) { return g_ * (y_ * (one - y_)); }, g, y);
+                "sigmoid",
+                [=](const auto& g_, const auto& x_, const auto& y_) {
+                    return g_ * xt::where(xt::abs(x_) < two,
+                                          T(0.25) * (one - xt::tanh(half * x_) * xt::tanh(half * x_)),
+                                          y_ * (one / (one + xt::exp(-(-x_)))));
+                },
+                g, x, y);
         case DerivKernel::relu:  // g * step(x): a NaN or infinite g still gives NaN where x <= 0
             return detail::map<T>(
                 "relu", [=](const auto& g_, const auto& x_) { return g_ * xt::where(x_ > zero, one, zero); },

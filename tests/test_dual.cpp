@@ -1,6 +1,7 @@
-// tg::Dual and the forward-mode scalar drivers: every function's derivative against finite
-// differences, second derivatives of nested Duals against closed forms, SIMD directions against
-// single passes, the documented edge cases, limits, printing, domain checks and the drivers.
+// tg::Dual and the forward-mode scalar drivers: second derivatives of nested Duals against closed
+// forms, SIMD directions against single passes, the documented edge cases, limits, printing,
+// domain checks and the drivers. Every function's derivatives in every mode: expect_ad in
+// test_rev.cpp; to the last digits: test_scalar_reference.cpp.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -13,6 +14,8 @@
 #include <vector>
 
 #include <tensorgrad/tensorgrad.hpp>
+
+#include "expect_ad.hpp"
 
 using tg::Dual;
 using D = Dual<double>;
@@ -32,107 +35,12 @@ constexpr double inf = std::numeric_limits<double>::infinity();
 constexpr double qnan = std::numeric_limits<double>::quiet_NaN();
 constexpr double pi = std::numbers::pi;
 
-// Ridders' extrapolated central difference; the first step h stays inside the domain.
-template <class F>
-double ridders(const F& f, double x, double h) {
-    constexpr int n = 10;
-    double a[n][n], err = inf, best = qnan;
-    a[0][0] = (f(x + h) - f(x - h)) / (2 * h);
-    for (int i = 1; i < n; ++i) {
-        h /= 1.4;
-        a[0][i] = (f(x + h) - f(x - h)) / (2 * h);
-        double fac = 1.96;
-        for (int j = 1; j <= i; ++j, fac *= 1.96) {
-            a[j][i] = (a[j - 1][i] * fac - a[j - 1][i - 1]) / (fac - 1);
-            const double e = std::max(std::abs(a[j][i] - a[j - 1][i]), std::abs(a[j][i] - a[j - 1][i - 1]));
-            if (e <= err) err = e, best = a[j][i];
-        }
-        if (std::abs(a[i][i] - a[i - 1][i - 1]) >= 2 * err) break;
-    }
-    return best;
-}
-
-struct Point {
-    double x, radius = 0.1;  // the finite-difference step stays within radius of x
-};
-struct Row {
-    std::string name;
-    std::function<D(D)> dual;
-    std::function<double(double)> plain;
-    std::function<Dual<float>(Dual<float>)> single;
-    std::vector<Point> points;
-};
-template <class G>
-Row row(std::string name, G g, std::vector<Point> points) {
-    return {std::move(name), g, g, g, std::move(points)};
-}
-
-const std::vector<Row>& unary_table() {
-    using namespace fns;
-    static const std::vector<Row> rows = {
-        row("exp", [](auto x) { return exp(x); }, {{-3}, {0}, {2.5}}),
-        row("exp2", [](auto x) { return exp2(x); }, {{-3}, {0.5}, {10}}),
-        row("expm1", [](auto x) { return expm1(x); }, {{-1e-6, 1e-7}, {0.5}, {-3}}),
-        row("log", [](auto x) { return log(x); }, {{1e-3, 1e-4}, {1}, {50}}),
-        row("log2", [](auto x) { return log2(x); }, {{1e-3, 1e-4}, {3}}),
-        row("log10", [](auto x) { return log10(x); }, {{1e-3, 1e-4}, {3}}),
-        row("log1p", [](auto x) { return log1p(x); }, {{-0.999, 1e-4}, {0}, {3}}),
-        row("sqrt", [](auto x) { return sqrt(x); }, {{1e-3, 1e-4}, {2}, {1e4}}),
-        row("cbrt", [](auto x) { return cbrt(x); }, {{-8}, {1e-3, 1e-4}, {27}}),
-        row("sin", [](auto x) { return sin(x); }, {{-1.5}, {0}, {4}}),
-        row("cos", [](auto x) { return cos(x); }, {{-1.5}, {0}, {4}}),
-        row("tan", [](auto x) { return tan(x); }, {{-1.5, 0.01}, {0.3}, {1.2}}),
-        row("asin", [](auto x) { return asin(x); }, {{-0.999, 1e-4}, {0}, {0.5}, {0.999, 1e-4}}),
-        row("acos", [](auto x) { return acos(x); }, {{-0.999, 1e-4}, {0}, {0.5}, {0.999, 1e-4}}),
-        row("atan", [](auto x) { return atan(x); }, {{-50}, {0}, {2}}),
-        row("sinh", [](auto x) { return sinh(x); }, {{-5}, {0}, {2}}),
-        row("cosh", [](auto x) { return cosh(x); }, {{-5}, {0}, {2}}),
-        row("tanh", [](auto x) { return tanh(x); }, {{-8}, {0.3}, {5}}),
-        row("asinh", [](auto x) { return asinh(x); }, {{-1e3}, {0}, {2}}),
-        row("acosh", [](auto x) { return acosh(x); }, {{1.001, 1e-4}, {2}, {100}}),
-        row("atanh", [](auto x) { return atanh(x); }, {{-0.999, 1e-4}, {0}, {0.9, 0.01}}),
-        row("erf", [](auto x) { return erf(x); }, {{-3}, {0}, {1.5}}),
-        row("erfc", [](auto x) { return erfc(x); }, {{-3}, {0}, {1.5}}),
-        row("tgamma", [](auto x) { return tgamma(x); }, {{-2.5, 0.01}, {-0.5, 0.01}, {1e-3, 1e-4}, {1.5}, {10}}),
-        row("lgamma", [](auto x) { return lgamma(x); }, {{-2.5, 0.01}, {-0.5, 0.01}, {1e-3, 1e-4}, {1.5}, {30}}),
-        row("digamma", [](auto x) { return digamma(x); }, {{-2.5, 0.01}, {0.3, 0.01}, {5}, {1e3}}),
-        row("abs", [](auto x) { return abs(x); }, {{-2}, {3}}),
-        row("pow x^2.5", [](auto x) { return pow(x, 2.5); }, {{0.5}, {3}}),
-        row("pow x^-2", [](auto x) { return pow(x, -2); }, {{-1.5}, {3}}),
-        row("pow 2.5^x", [](auto x) { return pow(2.5, x); }, {{-2}, {3}}),
-        row("pow x^x", [](auto x) { return pow(x, x); }, {{0.5}, {3}}),
-        row("hypot", [](auto x) { return hypot(x, 2.0); }, {{-3}, {0}, {1e3}}),
-        row("atan2 y", [](auto x) { return atan2(x, 0.5); }, {{-3}, {0}, {2}}),
-        row("atan2 x", [](auto x) { return atan2(0.7, x); }, {{-3}, {0}, {2}}),
-        row("fmod", [](auto x) { return fmod(x, 0.75); }, {{-2, 0.01}, {2, 0.01}}),
-        row("quotient rule", [](auto x) { return (x * x - 3) / (2 + sin(x)) + 1.5 / x - x / 4; }, {{-2}, {0.7}}),
-    };
-    return rows;
-}
+using tg_expect_ad::ridders;
 }  // namespace
 
-TEST_CASE("dual derivatives of every function match finite differences") {
-    for (const Row& r : unary_table()) {
-        for (const Point& p : r.points) {
-            INFO(r.name << " at x = " << p.x);
-            const D y = r.dual(D::variable(p.x));
-            CHECK(y.v == doctest::Approx(r.plain(p.x)).epsilon(1e-15));
-            const double fd = ridders(r.plain, p.x, p.radius);
-            CHECK(std::abs(y.d - fd) <= 1e-8 * std::max(1.0, std::abs(fd)));
-        }
-    }
-}
-
-TEST_CASE("dual float derivatives agree with double") {
-    for (const Row& r : unary_table()) {
-        for (const Point& p : r.points) {
-            INFO(r.name << " at x = " << p.x);
-            const Dual<float> y = r.single(Dual<float>::variable(float(p.x)));
-            const double expect = r.dual(D::variable(double(float(p.x)))).d;
-            CHECK(y.d == doctest::Approx(expect).epsilon(1e-5));
-        }
-    }
-}
+// Every function's derivatives in every mode (Dual, nested Dual, Rev, float) against finite
+// differences: the expect_ad tests in test_rev.cpp (tests/expect_ad.hpp); to the last digits: the
+// reference-table tests (test_scalar_reference.cpp).
 
 TEST_CASE("dual arithmetic mixes scalars of any arithmetic type on either side") {
     const D x = D::variable(2.0);
