@@ -82,11 +82,14 @@ bool add_through_hook(const Node<T>& nd, const Var<T>& g, Var<T>& adj) {
 [[noreturn]] void modified_error(const char* api, const char* op, const std::string& which,
                                  const Shape& shape, std::uint64_t now, std::uint64_t then) {
     throw AutogradError(std::string(api) + ": " + which + " of '" + op + "' (shape " + shape.str() +
-                        ") was modified in place after it was recorded: its storage is at version " +
-                        std::to_string(now) + ", it was recorded at version " + std::to_string(then) +
-                        ", so the gradient would use the new values. Update a clone(), or run backward first");
+                        ") was written in place after the op was recorded (storage version " +
+                        std::to_string(now) + ", recorded at version " + std::to_string(then) +
+                        "); backward refuses a graph whose values changed under it. Update a clone(), "
+                        "or run backward first");
 }
 
+// NOTE [versions]. Inputs: those the op's VJP reads. The output: always, since the ops after it
+// computed with its value (a write to y = x + x would cut y from x without any VJP noticing).
 template <class T>
 void check_versions(const Node<T>& nd, const char* api) {
     for (int j = 0; j < nd.n_in; ++j) {
@@ -97,8 +100,18 @@ void check_versions(const Node<T>& nd, const char* api) {
                            nd.in_version[j]);
     }
     const Tensor<T>& y = nd.out->value;
-    if ((nd.saved & detail::saves_output) && y.version() != nd.out_version)
+    if (y.version() != nd.out_version)
         modified_error(api, nd.name, "the output", y.shape(), y.version(), nd.out_version);
+    if (plain_mode()) return;  // no tangent is read
+    for (int j = 0; j < nd.n_in; ++j) {
+        const auto& t = nd.in[j]->tangent;
+        const bool same = t.get() == nd.in_tangent[j] && (!t || t->value.version() == nd.in_tangent_version[j]);
+        if (!same)
+            throw AutogradError(std::string(api) + ": the tangent of input " + std::to_string(j) + " of '" +
+                                nd.name +
+                                "' changed after the op was recorded (set_tangent or an in-place "
+                                "write); forward-over-reverse needs the tangents of the forward pass");
+    }
 }
 
 // NOTE [tape identity]: every slot a node names was handed out by this tape, so it indexes this
@@ -118,17 +131,47 @@ void check_root(const Var<T>& root, const Tensor<T>& seed, const char* api) {
     if (!seed.defined()) throw AutogradError(std::string(api) + ": undefined seed tensor");
     if (!root.requires_grad())
         throw AutogradError(std::string(api) + ": this Var of shape " + root.shape().str() +
-                            " does not require grad (no input requires grad, or it was computed under NoGrad)");
+                            " does not require grad (no input requires grad, it was computed under NoGrad, or its "
+                            "inputs live on an outer TapeScope's tape, where they are constants)");
     if (!(seed.shape() == root.shape()))
         throw ShapeError(std::string(api) + ": seed has shape " + seed.shape().str() +
                          " but the output has shape " + root.shape().str());
 }
 
+// While a sweep runs: its tape may not be released (by a VJP rule), and a create_graph sweep
+// records on the tape it sweeps, even when another scope is innermost (the swept nodes' outputs
+// live there; on an inner tape they would be constants and the second derivative would lose
+// their dependence on the inputs).
+template <class T>
+class SweepGuard {
+public:
+    SweepGuard(detail::Tape<T>& t, bool create_graph)
+        : tape_(t), pushed_(create_graph && &detail::active_tape<T>() != &t) {
+        ++tape_.sweeping;
+        if (pushed_) detail::push_tape<T>(&tape_);
+    }
+    ~SweepGuard() {
+        if (pushed_) detail::pop_tape<T>(&tape_);
+        --tape_.sweeping;
+    }
+    SweepGuard(const SweepGuard&) = delete;
+    SweepGuard& operator=(const SweepGuard&) = delete;
+
+private:
+    detail::Tape<T>& tape_;
+    bool pushed_;
+};
+
+template <class T>
+using Retained = std::vector<std::pair<std::shared_ptr<VarNode<T>>, Var<T>>>;
+
 // The sweep proper: adjoints of every slot of root's tape, from root back to the first node.
-// `retain` also stores adjoints into non-leaves that asked for retain_grad().
+// `retained` collects (non-leaf, adjoint) for those that asked for retain_grad(); the caller
+// stores them once the whole sweep has succeeded, like the leaves' gradients, so a sweep that
+// throws (a version error, a failing custom rule) leaves no gradient half accumulated.
 template <class T>
 std::vector<Var<T>> sweep(detail::Tape<T>& tape, const Var<T>& root, const Tensor<T>& seed, bool keep,
-                          bool retain, const char* api) {
+                          Retained<T>* retained, const char* api) {
     std::size_t end = tape.nodes.size();
     while (end > 0 && tape.nodes[end - 1].out.get() != root.node().get()) --end;
     if (end == 0) throw AutogradError(std::string(api) + ": this Var has no node on its tape");
@@ -143,7 +186,7 @@ std::vector<Var<T>> sweep(detail::Tape<T>& tape, const Var<T>& root, const Tenso
         else g = std::move(adj[nd.out_slot]);
         if (!g.defined()) continue;  // not on root's graph (another graph on the same tape)
         check_versions(nd, api);
-        if (retain && nd.out->retain_grad) accumulate(nd.out->grad, g);
+        if (retained && nd.out->retain_grad) retained->emplace_back(nd.out, g);
         if (add_through_hook(nd, g, adj[nd.in_slot[0]])) continue;
         VjpArgs<T> args{{}, Var<T>(nd.out), g, nd.attrs, nd.needs, nd.state.get()};
         for (int j = 0; j < nd.n_in; ++j) args.x[j] = Var<T>(nd.in[j]);
@@ -160,8 +203,9 @@ detail::Tape<T>& tape_of(const Var<T>& root, const char* api) {
     detail::Tape<T>* tape = detail::find_tape<T>(root.node()->gen);
     if (tape == nullptr)
         throw AutogradError(std::string(api) +
-                            ": the graph of this Var was released by an earlier backward (or recorded on another "
-                            "thread); pass BackwardOptions{.keep_graph = true} to run backward twice");
+                            ": the graph of this Var was released (by an earlier backward, clear_tape or the "
+                            "end of its TapeScope) or recorded on another thread; pass "
+                            "BackwardOptions{.keep_graph = true} to run backward twice");
     return *tape;
 }
 
@@ -187,14 +231,26 @@ void Var<T>::backward(const Tensor<T>& seed, const BackwardOptions& opts) const 
     }
     detail::Tape<T>& tape = tape_of(*this, "backward");
     const bool keep = opts.keep_graph || opts.create_graph;
-    std::vector<Var<T>> adj = sweep(tape, *this, seed, keep, true, "backward");
-    // The leaves' adjoints leave the table before any is handed over, so that the use counts
-    // NOTE [exclusive] reads see only real holders (two leaves may have received one buffer).
-    std::vector<Var<T>> g(tape.leaves.size());
-    for (std::size_t i = 0; i < g.size(); ++i) g[i] = std::move(adj[tape.leaf_slots[i]]);
-    adj.clear();
-    for (std::size_t i = 0; i < g.size(); ++i)
-        if (g[i].defined()) accumulate(tape.leaves[i]->grad, std::move(g[i]));
+    {
+        // Accumulation may record (create_graph): on the swept tape too, like the sweep.
+        const SweepGuard<T> guard(tape, opts.create_graph);
+        Retained<T> retained;
+        std::vector<Var<T>> g;
+        {
+            std::vector<Var<T>> adj = sweep(tape, *this, seed, keep, &retained, "backward");
+            // The leaves' adjoints leave the table before any is handed over, so that the use
+            // counts NOTE [exclusive] reads see only real holders (two leaves may have received one
+            // buffer). A leaf first registered by an op that a create_graph sweep recorded has no
+            // adjoint here.
+            g.resize(tape.leaves.size());
+            for (std::size_t i = 0; i < g.size(); ++i)
+                if (tape.leaf_slots[i] < adj.size()) g[i] = std::move(adj[tape.leaf_slots[i]]);
+        }
+        for (auto& [node, a] : retained) accumulate(node->grad, std::move(a));
+        retained.clear();
+        for (std::size_t i = 0; i < g.size(); ++i)
+            if (g[i].defined()) accumulate(tape.leaves[i]->grad, std::move(g[i]));
+    }
     if (!keep) tape.release();
 }
 
@@ -213,16 +269,23 @@ std::vector<Var<T>> gradients(const Var<T>& y, const std::vector<Var<T>>& xs, co
     } else {
         detail::Tape<T>& tape = tape_of(y, "gradients");
         const bool keep = opts.keep_graph || opts.create_graph;
-        // Adjoints are kept through the sweep (keep = true): a requested x may be an intermediate.
-        std::vector<Var<T>> adj = sweep(tape, y, seed, true, false, "gradients");
-        for (std::size_t i = 0; i < xs.size(); ++i) {
-            const auto& n = xs[i].node();
-            const auto slot = n->requires_grad ? tape.slot_of(*n) : std::nullopt;
-            if (slot && *slot < adj.size() && adj[*slot].defined()) got[i] = adj[*slot];
-            else got[i] = zeros_like(xs[i]);
+        std::vector<Var<T>> out;
+        {
+            const SweepGuard<T> guard(tape, opts.create_graph);
+            {
+                // Adjoints are kept through the sweep: a requested x may be an intermediate.
+                std::vector<Var<T>> adj = sweep<T>(tape, y, seed, true, nullptr, "gradients");
+                for (std::size_t i = 0; i < xs.size(); ++i) {
+                    const auto& n = xs[i].node();
+                    const auto slot = n->requires_grad ? tape.slot_of(*n) : std::nullopt;
+                    if (slot && *slot < adj.size() && adj[*slot].defined()) got[i] = adj[*slot];
+                    else got[i] = zeros_like(xs[i]);
+                }
+            }
+            for (auto& g : got) out.push_back(owned(std::move(g)));  // NOTE [exclusive]
         }
-        adj.clear();
         if (!keep) tape.release();
+        return out;
     }
     std::vector<Var<T>> out;
     for (auto& g : got) out.push_back(owned(std::move(g)));  // NOTE [exclusive]

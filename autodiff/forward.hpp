@@ -50,8 +50,13 @@ Var<T> tangent_of(const Var<T>& x) {
 }
 
 /// Attaches a tangent to x (shape must match: checked by the callers that take user input).
+/// @throws AutogradError on an undefined x; ShapeError if t's shape differs from x's.
 template <class T>
 void set_tangent(const Var<T>& x, const Var<T>& t) {
+    if (!x.defined()) throw AutogradError("set_tangent: undefined Var");
+    if (t.defined() && !(t.shape() == x.shape()))
+        throw ShapeError("set_tangent: tangent of shape " + t.shape().str() + " for a Var of shape " +
+                         x.shape().str());
     x.node()->tangent = t.defined() ? t.node() : nullptr;
 }
 

@@ -41,6 +41,10 @@ Tape<T>::Tape() : gen(next_gen.fetch_add(1, std::memory_order_relaxed)) {}
 
 template <class T>
 void Tape<T>::release() {
+    if (sweeping > 0)
+        throw AutogradError(
+            "clear_tape/backward: the tape is being swept by a backward pass that is still running "
+            "(a VJP rule released it); run autodiff inside a rule under a tg::TapeScope of its own");
     nodes.clear();
     leaves.clear();
     leaf_slots.clear();
@@ -107,15 +111,24 @@ void push_tape(Tape<T>* t) {
 }
 
 template <class T>
-void pop_tape() {
-    tapes<T>().stack.pop_back();
+void pop_tape(Tape<T>* t) noexcept {
+    auto& st = tapes<T>().stack;
+    for (auto it = st.end(); it != st.begin() + 1;) {  // never the thread's base tape
+        --it;
+        if (*it == t) {
+            st.erase(it);
+            return;
+        }
+    }
 }
 
 namespace {
 [[noreturn]] void released_error(const char* op, int i) {
-    throw AutogradError(std::string(op) + ": input " + std::to_string(i) +
-                        " belongs to a graph that was released by backward (or recorded on another thread); "
-                        "use detach() to reuse its value as a constant, or BackwardOptions{.keep_graph = true}");
+    throw AutogradError(
+        std::string(op) + ": input " + std::to_string(i) +
+        " belongs to a graph that was released (by backward, clear_tape or the end of its TapeScope) "
+        "or recorded on another thread; use detach() to reuse its value as a constant, or "
+        "BackwardOptions{.keep_graph = true} to keep a graph through backward");
 }
 }  // namespace
 
@@ -135,6 +148,10 @@ Var<T> record(VjpFn<T> vjp, const char* name, const Attrs& attrs, Tensor<T>&& y,
         const auto& in = inputs[i]->node();
         node.in[i] = in;
         node.in_version[i] = in->value.version();
+        if (in->tangent) {
+            node.in_tangent[i] = in->tangent.get();
+            node.in_tangent_version[i] = in->tangent->value.version();
+        }
         if (!in->requires_grad) continue;
         if (in->is_leaf) {
             node.in_slot[i] = tape.leaf_slot(in);
@@ -177,7 +194,7 @@ void clear_tape() {
     template detail::Tape<T>& detail::active_tape<T>();                                         \
     template detail::Tape<T>* detail::find_tape<T>(std::uint64_t);                              \
     template void detail::push_tape<T>(detail::Tape<T>*);                                       \
-    template void detail::pop_tape<T>();                                                        \
+    template void detail::pop_tape<T>(detail::Tape<T>*) noexcept;                               \
     template Var<T> detail::record<T>(detail::VjpFn<T>, const char*, const Attrs&, Tensor<T>&&, \
                                       const Var<T>* const*, int, std::shared_ptr<const void>,   \
                                       detail::AddIntoFn<T>, unsigned);                          \

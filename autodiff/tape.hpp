@@ -78,6 +78,10 @@ struct Node {
     std::array<std::shared_ptr<VarNode<T>>, max_inputs> in{};
     std::array<std::uint32_t, max_inputs> in_slot{};     // NOTE [tape identity]
     std::array<std::uint64_t, max_inputs> in_version{};  // NOTE [versions]
+    // Forward-over-reverse: the tangent each input carried when recorded (identity and version).
+    // A VJP run with tangents reads the inputs' current ones, so they must still be those.
+    std::array<const void*, max_inputs> in_tangent{};
+    std::array<std::uint64_t, max_inputs> in_tangent_version{};
     std::uint64_t out_version = 0;
     std::uint32_t out_slot = 0;
     int n_in = 0;
@@ -126,6 +130,7 @@ struct Tape {
     std::unordered_map<const VarNode<T>*, std::uint32_t> leaf_index;  // leaf -> slot, the authority
     std::uint32_t n_slots = 0;
     std::uint64_t gen = 0;
+    int sweeping = 0;  // sweeps running over this tape: releasing it under them is refused
     Tape();
     Tape(const Tape&) = delete;
     Tape& operator=(const Tape&) = delete;
@@ -145,8 +150,10 @@ template <class T>
 Tape<T>* find_tape(std::uint64_t gen);
 template <class T>
 void push_tape(Tape<T>* t);
+/// Removes `t` from this thread's stack (the innermost occurrence). Scopes ended out of order
+/// leave no dangling tape behind.
 template <class T>
-void pop_tape();
+void pop_tape(Tape<T>* t) noexcept;
 
 /// Records one op: returns its output Var (requires_grad if any input needs a gradient).
 /// @throws AutogradError if an input belongs to a released graph.
@@ -162,7 +169,7 @@ template <class T>
 class TapeScope {
 public:
     TapeScope() { detail::push_tape<T>(&tape_); }
-    ~TapeScope() { detail::pop_tape<T>(); }
+    ~TapeScope() { detail::pop_tape<T>(&tape_); }
     TapeScope(const TapeScope&) = delete;
     TapeScope& operator=(const TapeScope&) = delete;
     detail::Tape<T>& tape() { return tape_; }

@@ -20,7 +20,7 @@ TEST_CASE("misuse 1: backward twice through a released graph") {
     Var<double> x = param();
     const Var<double> y = tg::sum(x * x);
     y.backward();
-    CHECK_THROWS_WITH_AS(y.backward(), doctest::Contains("was released by an earlier backward"),
+    CHECK_THROWS_WITH_AS(y.backward(), doctest::Contains("was released (by an earlier backward"),
                          tg::AutogradError);
 }
 
@@ -193,7 +193,8 @@ TEST_CASE("misuse 23: a parameter updated in place between forward and backward 
     const Var<double> loss = tg::sum(tg::exp(w));
     Tensor<double> wv = w.value();
     wv -= Tensor<double>{0.1, 0.1};
-    CHECK_THROWS_WITH_AS(loss.backward(), doctest::Contains("modified in place"), tg::AutogradError);
+    CHECK_THROWS_WITH_AS(loss.backward(), doctest::Contains("written in place after the op was recorded"),
+                         tg::AutogradError);
 }
 
 TEST_CASE("misuse 24: hessian of a non-scalar function") {

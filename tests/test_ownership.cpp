@@ -3,7 +3,9 @@
 // give the right gradient or a clear error, never a silently wrong one.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -282,4 +284,125 @@ TEST_CASE("a write to a tensor on an unrelated graph of the same tape does not s
     ya.backward({.keep_graph = true});
     CHECK(a.grad().item() == 2.0);
     CHECK_THROWS_AS(yb.backward(), tg::AutogradError);
+}
+
+// --- found by review: nested scopes, failing sweeps, tangents, released tapes ----------------
+
+TEST_CASE("a create_graph backward of an outer graph inside a TapeScope keeps second derivatives") {
+    Var<double> x(Tensor<double>{2.0}, true);
+    const Var<double> z = tg::sum(x * x * x);  // outer tape
+    Var<double> g;
+    {
+        tg::TapeScope<double> inner;
+        // The backward of z is recorded on z's tape, so g depends on x through x * x too.
+        g = tg::gradients(z, {x}, tg::ones<double>({}), {.create_graph = true})[0];
+        CHECK(g.value().item() == 12.0);
+        // On the inner tape g is a constant (NOTE [nesting]): a clear error, not 6x with a term lost.
+        CHECK_THROWS_WITH_AS(tg::gradients(tg::sum(g), {x}, tg::ones<double>({})),
+                             doctest::Contains("outer TapeScope"), tg::AutogradError);
+    }
+    const auto h = tg::gradients(tg::sum(g), {x}, tg::ones<double>({}))[0];
+    CHECK(h.value().item() == 12.0);  // 6x
+}
+
+TEST_CASE("a sweep that throws leaves retained gradients untouched") {
+    int calls = 0;
+    const auto flaky = tg::custom_function<double>(
+        "flaky", [](const std::vector<Tensor<double>>& x) { return x[0].clone(); },
+        [&calls](const std::vector<Var<double>>&, const Var<double>&, const Var<double>& gy) {
+            if (calls++ == 0) throw tg::NumericalError("flaky: first call fails");
+            return std::vector<Var<double>>{gy};
+        });
+    Var<double> x(Tensor<double>{1.0}, true), w(Tensor<double>{1.0}, true);
+    const Var<double> a = flaky({w});
+    Var<double> y = x * 2.0;
+    y.retain_grad();
+    const Var<double> loss = tg::sum(y) + tg::sum(a);
+    CHECK_THROWS_AS(loss.backward({.keep_graph = true}), tg::NumericalError);
+    CHECK_FALSE(y.has_grad());
+    CHECK_FALSE(x.has_grad());
+    loss.backward({.keep_graph = true});
+    CHECK(y.grad().item() == 1.0);
+    CHECK(x.grad().item() == 2.0);
+    CHECK(w.grad().item() == 1.0);
+}
+
+TEST_CASE("writing a recorded output whose op saves nothing is still an error") {
+    Var<double> x(Tensor<double>{1.0, 2.0}, true);
+    const Var<double> y = x + x;
+    Tensor<double> t = y.value();
+    t *= 0.5;
+    const Var<double> l = tg::sum(y * y);
+    CHECK_THROWS_WITH_AS(l.backward(), doctest::Contains("the output of 'add'"), tg::AutogradError);
+}
+
+TEST_CASE("forward-over-reverse refuses tangents changed after the forward pass") {
+    tg::ForwardScope fwd;
+    Var<double> x(Tensor<double>{2.0}, true);
+    tg::set_tangent(x, Var<double>(Tensor<double>{1.0}));
+    const Var<double> l = tg::sum(x * x * x);
+    l.backward({.keep_graph = true});
+    CHECK(tg::tangent_of(x.grad_var()).value().item() == 12.0);  // H v = 6 x v
+    x.zero_grad();
+    tg::set_tangent(x, Var<double>(Tensor<double>{10.0}));
+    CHECK_THROWS_WITH_AS(l.backward(), doctest::Contains("changed after the op was recorded"),
+                         tg::AutogradError);
+    CHECK_THROWS_WITH_AS(tg::set_tangent(x, Var<double>(Tensor<double>{1.0, 2.0})),
+                         doctest::Contains("set_tangent: tangent of shape [2]"), tg::ShapeError);
+}
+
+TEST_CASE("a create_graph sweep through a rule that uses a captured parameter") {
+    Var<double> p(Tensor<double>{3.0}, true);
+    const auto scale = tg::custom_function<double>(
+        "scale_by_p", [&p](const std::vector<Tensor<double>>& x) { return tg::mul(x[0], p.value()); },
+        [&p](const std::vector<Var<double>>&, const Var<double>&, const Var<double>& gy) {
+            return std::vector<Var<double>>{gy * p};  // p is first registered during the sweep
+        });
+    Var<double> x(Tensor<double>{1.0, 2.0}, true);
+    tg::sum(scale({x})).backward({.create_graph = true});
+    CHECK(tg::allclose(x.grad(), Tensor<double>{3.0, 3.0}, 0, 0));
+    CHECK_FALSE(p.has_grad());  // not on the forward graph
+    const auto d = tg::gradients(tg::sum(x.grad_var()), {p}, tg::ones<double>({}))[0];
+    CHECK(d.value().item() == 2.0);
+}
+
+TEST_CASE("a rule that releases the tape being swept is an error, not a crash") {
+    const auto rude = tg::custom_function<double>(
+        "rude", [](const std::vector<Tensor<double>>& x) { return x[0].clone(); },
+        [](const std::vector<Var<double>>&, const Var<double>&, const Var<double>& gy) {
+            tg::clear_tape<double>();
+            return std::vector<Var<double>>{gy};
+        });
+    Var<double> x(Tensor<double>{1.0}, true);
+    CHECK_THROWS_WITH_AS(tg::sum(rude({x})).backward(), doctest::Contains("being swept"), tg::AutogradError);
+}
+
+TEST_CASE("tape scopes ended out of order leave a usable stack") {
+    Var<double> x(Tensor<double>{2.0}, true);
+    auto a = std::make_unique<tg::TapeScope<double>>();
+    auto b = std::make_unique<tg::TapeScope<double>>();
+    a.reset();
+    const Var<double> y = tg::sum(x * x);  // on b's tape
+    CHECK(tg::gradients(y, {x}, tg::ones<double>({}))[0].value().item() == 4.0);
+    b.reset();
+    const Var<double> z = tg::sum(x * x * x);  // on the thread's own tape
+    z.backward();
+    CHECK(x.grad().item() == 12.0);
+}
+
+TEST_CASE("tg::grad of a function returning a Var of the caller's graph leaves that graph alive") {
+    Var<double> p(Tensor<double>{2.0}, true);
+    const Var<double> loss = tg::sum(p * p);
+    const Tensor<double> g = tg::grad<double>([&](const Var<double>&) { return loss; }, Tensor<double>{1.0});
+    CHECK(g.item() == 0.0);
+    loss.backward();
+    CHECK(p.grad().item() == 4.0);
+}
+
+TEST_CASE("a vjp pullback survives writes to the caller's x and y") {
+    Tensor<double> x{0.5, 1.0};
+    auto [y, pull] = tg::vjp<double>([](const Var<double>& v) { return tg::exp(v); }, x);
+    y *= 0.0;
+    x *= 3.0;
+    CHECK(tg::allclose(pull(tg::ones<double>({2})), Tensor<double>{std::exp(0.5), std::exp(1.0)}, 1e-15));
 }

@@ -26,8 +26,8 @@ template <class T>
 /// f: (const std::vector<Var<T>>&) -> Var<T> with one element.
 /// @throws AutogradError if f's result is not a single element.
 template <class T, class F>
-requires std::invocable < F&, const std::vector<Var<T>>
-& > std::pair<T, std::vector<Tensor<T>>> value_and_grad(F&& f, const std::vector<Tensor<T>>& xs) {
+    requires std::invocable<F&, const std::vector<Var<T>>&>
+std::pair<T, std::vector<Tensor<T>>> value_and_grad(F&& f, const std::vector<Tensor<T>>& xs) {
     TapeScope<T> scope;
     EnableGrad on;
     std::vector<Var<T>> leaves;
@@ -37,7 +37,10 @@ requires std::invocable < F&, const std::vector<Var<T>>
     if (y.numel() != 1) detail::not_scalar<T>("value_and_grad", y.shape());
     std::vector<Tensor<T>> g;
     if (y.requires_grad()) {
-        for (const auto& v : gradients(y, leaves, ones<T>(y.shape()))) g.push_back(v.value());
+        // keep_graph: y may belong to the caller's graph (f returned one of its Vars); this scope's
+        // own tape goes with the scope anyway.
+        for (const auto& v : gradients(y, leaves, ones<T>(y.shape()), {.keep_graph = true}))
+            g.push_back(v.value());
     } else {
         for (const auto& l : leaves) g.emplace_back(l.shape());
     }
@@ -46,8 +49,8 @@ requires std::invocable < F&, const std::vector<Var<T>>
 
 /// Value and gradient of a scalar function of one tensor. f: (const Var<T>&) -> Var<T>.
 template <class T, class F>
-requires std::invocable < F&, const Var<T>
-& > std::pair<T, Tensor<T>> value_and_grad(F&& f, const Tensor<T>& x) {
+    requires std::invocable<F&, const Var<T>&>
+std::pair<T, Tensor<T>> value_and_grad(F&& f, const Tensor<T>& x) {
     auto [v, g] = value_and_grad<T>([&](const std::vector<Var<T>>& v) { return f(v[0]); },
                                     std::vector<Tensor<T>>{x});
     return {v, std::move(g[0])};
@@ -55,13 +58,15 @@ requires std::invocable < F&, const Var<T>
 
 /// Gradient of a scalar function of one tensor: tg::grad(f, x).
 template <class T, class F>
-requires std::invocable < F&, const Var<T>
-& > Tensor<T> grad(F&& f, const Tensor<T>& x) { return value_and_grad<T>(std::forward<F>(f), x).second; }
+    requires std::invocable<F&, const Var<T>&>
+Tensor<T> grad(F&& f, const Tensor<T>& x) {
+    return value_and_grad<T>(std::forward<F>(f), x).second;
+}
 
 /// Gradients of a scalar function of several tensors.
 template <class T, class F>
-requires std::invocable < F&, const std::vector<Var<T>>
-& > std::vector<Tensor<T>> grad(F&& f, const std::vector<Tensor<T>>& xs) {
+    requires std::invocable<F&, const std::vector<Var<T>>&>
+std::vector<Tensor<T>> grad(F&& f, const std::vector<Tensor<T>>& xs) {
     return value_and_grad<T>(std::forward<F>(f), xs).second;
 }
 
@@ -71,15 +76,17 @@ template <class T, class F>
 std::pair<Tensor<T>, std::function<Tensor<T>(const Tensor<T>&)>> vjp(F&& f, const Tensor<T>& x) {
     auto tape = std::make_shared<detail::Tape<T>>();
     detail::push_tape<T>(tape.get());
-    Var<T> leaf(x, true), y;
+    // The leaf and the returned value are copies: the caller may write x or y afterwards without
+    // invalidating the pullback's saved tensors (NOTE [versions]).
+    Var<T> leaf(x.clone(), true), y;
     try {
         EnableGrad on;
         y = f(static_cast<const Var<T>&>(leaf));
     } catch (...) {
-        detail::pop_tape<T>();
+        detail::pop_tape<T>(tape.get());
         throw;
     }
-    detail::pop_tape<T>();
+    detail::pop_tape<T>(tape.get());
     if (!y.defined()) throw AutogradError("vjp: f returned an undefined Var");
     auto pull = [tape, leaf, y](const Tensor<T>& ybar) {
         if (!ybar.defined()) throw AutogradError("vjp: undefined cotangent");
@@ -92,13 +99,13 @@ std::pair<Tensor<T>, std::function<Tensor<T>(const Tensor<T>&)>> vjp(F&& f, cons
         try {
             g = gradients(y, {leaf}, ybar, {.keep_graph = true})[0];
         } catch (...) {
-            detail::pop_tape<T>();
+            detail::pop_tape<T>(tape.get());
             throw;
         }
-        detail::pop_tape<T>();
+        detail::pop_tape<T>(tape.get());
         return g.value();
     };
-    return {y.value(), std::function<Tensor<T>(const Tensor<T>&)>(pull)};
+    return {y.value().clone(), std::function<Tensor<T>(const Tensor<T>&)>(pull)};
 }
 
 }  // namespace tg
@@ -111,8 +118,8 @@ namespace tg {
 /// tangents travelling beside the values. f: (const std::vector<Var<T>>&) -> Var<T>.
 /// @throws ShapeError if the tangents do not match the primals in number or shape.
 template <class T, class F>
-requires std::invocable < F&, const std::vector<Var<T>>
-& > std::pair<Tensor<T>, Tensor<T>> jvp(F&& f, const std::vector<Tensor<T>>& primals,
+    requires std::invocable<F&, const std::vector<Var<T>>&>
+std::pair<Tensor<T>, Tensor<T>> jvp(F&& f, const std::vector<Tensor<T>>& primals,
                                         const std::vector<Tensor<T>>& tangents) {
     if (primals.size() != tangents.size())
         throw ShapeError("jvp: " + std::to_string(primals.size()) + " primals but " +
@@ -134,8 +141,8 @@ requires std::invocable < F&, const std::vector<Var<T>>
 
 /// Forward mode for a function of one tensor. f: (const Var<T>&) -> Var<T>.
 template <class T, class F>
-requires std::invocable < F&, const Var<T>
-& > std::pair<Tensor<T>, Tensor<T>> jvp(F&& f, const Tensor<T>& x, const Tensor<T>& dx) {
+    requires std::invocable<F&, const Var<T>&>
+std::pair<Tensor<T>, Tensor<T>> jvp(F&& f, const Tensor<T>& x, const Tensor<T>& dx) {
     return jvp<T>([&](const std::vector<Var<T>>& v) { return f(v[0]); }, std::vector<Tensor<T>>{x},
                   std::vector<Tensor<T>>{dx});
 }
