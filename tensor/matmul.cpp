@@ -3,6 +3,7 @@
 #include <cblas.h>
 
 #include <string>
+#include <utility>
 
 #include "math.hpp"
 
@@ -87,6 +88,8 @@ void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, index_t m, index_t n, index_t 
 
 template <class T>
 Tensor<T> matmul(const Tensor<T>& a_in, const Tensor<T>& b_in) {
+    a_in.require_defined("matmul");
+    b_in.require_defined("matmul");
     if (a_in.dim() == 0 || b_in.dim() == 0)
         throw ShapeError("matmul: operands must have at least 1 axis: " + a_in.shape().str() + " @ " +
                          b_in.shape().str());
@@ -103,7 +106,7 @@ Tensor<T> matmul(const Tensor<T>& a_in, const Tensor<T>& b_in) {
     Shape out_shape = batch;
     out_shape.push_back(m);
     out_shape.push_back(n);
-    Tensor<T> out = Tensor<T>::empty(out_shape);
+    Tensor<T> out = Tensor<T>::empty(out_shape, "matmul");
 
     Operand la = gemm_layout(a), lb = gemm_layout(b);
     if (la.ld == 0) a = a.clone(), la = gemm_layout(a);
@@ -142,6 +145,9 @@ Tensor<T> matmul(const Tensor<T>& a_in, const Tensor<T>& b_in) {
 
 template <class T>
 void matmul_into(const Tensor<T>& a, const Tensor<T>& b, Tensor<T>& out) {
+    a.require_defined("matmul_into");
+    b.require_defined("matmul_into");
+    out.require_defined("matmul_into");
     if (a.dim() != 2 || b.dim() != 2 || a.shape()[1] != b.shape()[0]) inner_mismatch(a.shape(), b.shape());
     const index_t m = a.shape()[0], k = a.shape()[1], n = b.shape()[1];
     if (!(out.shape() == Shape{m, n}) || !out.is_contiguous())
@@ -153,8 +159,11 @@ void matmul_into(const Tensor<T>& a, const Tensor<T>& b, Tensor<T>& out) {
     if (lb.ld == 0) bc = b.clone(), lb = gemm_layout(bc);
     if (m * n == 0) return;
     if (k == 0) return out.fill(T(0));
-    gemm<T>(la.trans, lb.trans, m, n, k, ac.data(), la.ld, bc.data(), lb.ld, out.data(),
-            static_cast<blasint>(n));
+    // gemm reads a and b while it writes out: an out that shares a's or b's buffer gets the
+    // product through a temporary (as assign does for overlapping copies).
+    if (out.shares_storage(ac) || out.shares_storage(bc)) return out.assign(matmul(ac, bc));
+    gemm<T>(la.trans, lb.trans, m, n, k, std::as_const(ac).data(), la.ld, std::as_const(bc).data(), lb.ld,
+            out.data(), static_cast<blasint>(n));
 }
 
 template Tensor<float> matmul<float>(const Tensor<float>&, const Tensor<float>&);
