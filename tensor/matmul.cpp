@@ -2,6 +2,7 @@
 // copied; batch axes broadcast as in NumPy, one gemm per batch element.
 #include <cblas.h>
 
+#include <limits>
 #include <string>
 #include <utility>
 
@@ -22,6 +23,8 @@ Operand gemm_layout(const Tensor<T>& t) {
     const int r = t.dim();
     const index_t rows = t.shape()[r - 2], cols = t.shape()[r - 1];
     const index_t s0 = t.strides()[r - 2], s1 = t.strides()[r - 1];
+    // A leading dimension past blasint would be truncated: copy instead (contiguous, ld = cols).
+    if (std::max(s0, s1) > std::numeric_limits<blasint>::max()) return {CblasNoTrans, 0};
     if ((s1 == 1 || cols == 1) && s0 >= std::max<index_t>(cols, 1))
         return {CblasNoTrans, static_cast<blasint>(s0)};
     if ((s0 == 1 || rows == 1) && s1 >= std::max<index_t>(rows, 1))
@@ -84,6 +87,14 @@ void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, index_t m, index_t n, index_t 
     throw ShapeError("matmul: inner dimensions differ: " + a.str() + " @ " + b.str());
 }
 
+// BLAS takes m, n, k as blasint (32 bits here): a larger one would be truncated, not refused.
+void check_blas_dims(index_t m, index_t n, index_t k, const Shape& a, const Shape& b, const char* op) {
+    constexpr index_t lim = std::numeric_limits<blasint>::max();
+    if (m > lim || n > lim || k > lim)
+        throw ShapeError(std::string(op) + ": " + a.str() + " @ " + b.str() + " has a dimension above " +
+                         std::to_string(lim) + ", the largest BLAS index");
+}
+
 }  // namespace
 
 template <class T>
@@ -99,6 +110,7 @@ Tensor<T> matmul(const Tensor<T>& a_in, const Tensor<T>& b_in) {
     const index_t m = a.shape()[a.dim() - 2], k = a.shape()[a.dim() - 1];
     const index_t k2 = b.shape()[b.dim() - 2], n = b.shape()[b.dim() - 1];
     if (k != k2) inner_mismatch(a_in.shape(), b_in.shape());
+    check_blas_dims(m, n, k, a_in.shape(), b_in.shape(), "matmul");
 
     Shape ab(std::span<const index_t>(a.shape().data(), static_cast<std::size_t>(a.dim() - 2)));
     Shape bb(std::span<const index_t>(b.shape().data(), static_cast<std::size_t>(b.dim() - 2)));
@@ -150,6 +162,7 @@ void matmul_into(const Tensor<T>& a, const Tensor<T>& b, Tensor<T>& out) {
     out.require_defined("matmul_into");
     if (a.dim() != 2 || b.dim() != 2 || a.shape()[1] != b.shape()[0]) inner_mismatch(a.shape(), b.shape());
     const index_t m = a.shape()[0], k = a.shape()[1], n = b.shape()[1];
+    check_blas_dims(m, n, k, a.shape(), b.shape(), "matmul_into");
     if (!(out.shape() == Shape{m, n}) || !out.is_contiguous())
         throw ShapeError("matmul_into: output has shape " + out.shape().str() + ", expected contiguous " +
                          Shape{m, n}.str());

@@ -62,8 +62,8 @@ TEST_CASE_TEMPLATE("reshape to a shape whose product wraps around 2^64 is refuse
     // 6148914691236517206 * 3 * 3 = 6 modulo 2^64.
     CHECK_THROWS_WITH_AS(x.reshape({6148914691236517206, 3, 3}),
                          Contains("reshape: shape [6148914691236517206,3,3] is too large"), tg::ShapeError);
-    CHECK_THROWS_WITH_AS(x.reshape({2, 3}).transpose().reshape({-1, 6148914691236517206, 3}), Contains("reshape"),
-                         tg::ShapeError);
+    CHECK_THROWS_WITH_AS(x.reshape({2, 3}).transpose().reshape({-1, 6148914691236517206, 3}),
+                         Contains("reshape"), tg::ShapeError);
     CHECK_THROWS_WITH_AS(x.reshape({2, -3}), Contains("reshape: negative dimension in [2,-3]"), tg::ShapeError);
     CHECK(x.reshape({3, -1}).to_vector() == x.to_vector());  // the ordinary path still works
 }
@@ -137,4 +137,17 @@ TEST_CASE_TEMPLATE("eye, from_vector and Tensor(shape) check their shapes", T, f
     CHECK_THROWS_WITH_AS(tg::Tensor<T>::from_vector(std::vector<T>(6), {-2, -3}),
                          Contains("from_vector: negative dimension in shape [-2,-3]"), tg::ShapeError);
     CHECK_THROWS_WITH_AS(tg::Tensor<T>(tg::Shape{-1}), Contains("zeros: negative dimension"), tg::ShapeError);
+}
+
+TEST_CASE_TEMPLATE("matmul refuses dimensions BLAS's 32-bit index would truncate", T, float, double) {
+    // A broadcast view has 2^31 rows without the memory; BLAS would see m = -2^31.
+    const auto a = tg::ones<T>({1, 1}).broadcast_to({std::int64_t{1} << 31, 1});
+    const auto b = tg::ones<T>({1, 1});
+    CHECK_THROWS_WITH_AS(tg::matmul(a, b),
+                         Contains("matmul: [2147483648,1] @ [1,1] has a dimension above 2147483647"),
+                         tg::ShapeError);
+    auto out = tg::zeros<T>({1, 1});
+    CHECK_THROWS_WITH_AS(tg::matmul_into(b.broadcast_to({1, std::int64_t{1} << 31}), a, out),
+                         Contains("matmul_into"), tg::ShapeError);
+    CHECK(tg::matmul(b, b).item() == T(1));
 }
