@@ -23,7 +23,7 @@ void index_overflow(const char* op, index_t a, char how, index_t b) {
                      how + ' ' + std::to_string(b));
 }
 
-index_t checked_numel(const Shape& s, const char* op) {
+index_t checked_numel_slow(const Shape& s, const char* op) {
     index_t extent = 1;
     bool zero = false;
     for (index_t d : s) {

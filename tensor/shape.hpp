@@ -91,9 +91,19 @@ inline index_t checked_add(index_t a, index_t b, const char* op) {
         index_overflow(op, a, '+', b);
     return r;
 }
+index_t checked_numel_slow(const Shape& s, const char* op);
 /// Checks a shape for a tensor (NOTE [shape limits]) and returns its number of elements.
 /// @throws ShapeError naming `op` and the shape (negative dimension, or more than 2^63 elements)
-index_t checked_numel(const Shape& s, const char* op);
+inline index_t checked_numel(const Shape& s, const char* op) {
+    // Every tensor allocation passes here: one branch-free pass for the common case (all
+    // dimensions positive, no overflow); zeros, negatives and errors take the slow path.
+    index_t n = 1;
+    bool odd = false;
+    for (index_t d : s) odd |= (d <= 0) | __builtin_mul_overflow(n, d, &n);
+    if (!odd) [[likely]]
+        return n;
+    return checked_numel_slow(s, op);
+}
 
 /// The lowest and highest element offsets a (shape, strides) layout reaches, relative to its
 /// first element; `empty` when it reaches none. @throws ShapeError when an offset overflows.

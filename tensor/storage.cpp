@@ -56,17 +56,19 @@ constexpr std::size_t line = 64;
 constexpr std::size_t small_max = 4096;
 constexpr std::size_t n_small = small_max / line;
 constexpr std::size_t small_keep_bytes = std::size_t{256} << 10;  // per class
-constexpr int n_big = 48;                                         // power-of-two classes above small_max
+constexpr int n_big = 48;  // power-of-two classes above small_max
 constexpr std::size_t big_keep = 32;  // a backward pass frees many same-size temporaries at once
 constexpr std::size_t big_total_max = std::size_t{512} << 20;
 
 thread_local bool cache_gone = false;  // trivial, so valid even after the cache is destroyed
 
+#ifdef TG_ASAN
 // The end of the malloc block that holds `data` (the header is before data, slack after).
 char* block_end(void* data) {
     const BufferHeader* h = header_of(data);
     return static_cast<char*>(h->raw) + h->capacity + 2 * line;
 }
+#endif
 
 // NOTE [poisoned cache]: a live block exposes exactly its requested bytes.
 void expose(void* data, std::size_t bytes) {

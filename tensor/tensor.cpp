@@ -140,12 +140,17 @@ Tensor<T> Tensor<T>::view_of(const Tensor& base, const Shape& shape, const Strid
     const index_t first = checked_add(start, offset, op);
     const bool inside = r.empty ? first >= 0 && first <= capacity
                                 : checked_add(first, r.lo, op) >= 0 && checked_add(first, r.hi, op) < capacity;
-    if (!inside)
+    if (!inside) {
+        auto element = [offset](index_t d) {  // offset + d for the message, which must not overflow
+            index_t v;
+            return __builtin_add_overflow(offset, d, &v) ? std::string("past int64") : std::to_string(v);
+        };
         throw IndexError(std::string(op) + ": shape " + shape.str() + " with strides " + strides.str() +
-                         " at offset " + std::to_string(offset) + " reaches elements [" +
-                         std::to_string(first + r.lo - start) + ", " + std::to_string(first + r.hi - start) +
-                         "] of the base, outside its buffer of " + std::to_string(capacity) + " elements" +
+                         " at offset " + std::to_string(offset) + " reaches elements [" + element(r.lo) +
+                         ", " + element(r.hi) + "] of the base, outside its buffer of " +
+                         std::to_string(capacity) + " elements" +
                          (start ? " (the base starts at element " + std::to_string(start) + ")" : ""));
+    }
     return make_view(base, shape, strides, offset);
 }
 
@@ -375,7 +380,8 @@ void Tensor<T>::assign(const Tensor& src) {
     // The source must broadcast to this shape (checked here so that the message names assign).
     const int lead = dim() - src.dim();
     bool fits = lead >= 0;
-    for (int i = 0; fits && i < src.dim(); ++i) fits = src.shape_[i] == 1 || src.shape_[i] == shape_[i + lead];
+    for (int i = 0; fits && i < src.dim(); ++i)
+        fits = src.shape_[i] == 1 || src.shape_[i] == shape_[i + lead];
     if (!fits)
         throw ShapeError("assign: cannot assign shape " + src.shape_.str() + " to a tensor of shape " +
                          shape_.str());
