@@ -41,5 +41,16 @@ class IOError : public Error {
 public:
     using Error::Error;
 };
+/// A tensor too large to allocate (more bytes than the address space, or the allocator refused);
+/// the message names the op, the shape and the bytes.
+class AllocationError : public Error {
+public:
+    using Error::Error;
+};
+/// A default-constructed (undefined) tensor handed to a function that needs data.
+class UndefinedTensorError : public Error {
+public:
+    using Error::Error;
+};
 
 }  // namespace tg

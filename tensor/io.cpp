@@ -4,6 +4,9 @@
 //   padded with spaces and ended by '\n' so the data starts at a multiple of 64 | raw data.
 // Loading trusts nothing: the header is parsed by a small literal parser, and the file size must
 // equal header end + prod(shape) * sizeof(T) exactly, so a truncated or padded file is an error.
+// Hostile headers are bounded: at most max_header_len bytes and max_nesting levels of brackets
+// (the parser recurses once per level; a million '[' overflowed the stack), and the shape must
+// satisfy NOTE [shape limits] before anything is allocated. fuzz/fuzz_npy.cpp fuzzes all of it.
 #include "io.hpp"
 
 #include <algorithm>
@@ -19,6 +22,8 @@
 #include <string_view>
 #include <vector>
 
+#include "detail/npy.hpp"
+
 namespace tg {
 
 static_assert(std::endian::native == std::endian::little,
@@ -28,6 +33,12 @@ namespace {
 
 constexpr char magic[] = "\x93NUMPY";
 constexpr std::size_t magic_len = 6;
+// numpy writes headers under 1 KiB for any rank we accept (<= 8) and format 1.0 cannot exceed
+// 65535; a longer (2.0/3.0) header is refused before it is read into memory.
+constexpr std::uint64_t max_header_len = 65535;
+// Brackets nest one level in numpy's headers ('shape': (2, 3)); 32 leaves room for odd but valid
+// dict values and bounds the parser's recursion.
+constexpr int max_nesting = 32;
 
 template <class T>
 constexpr const char* descr_of() {
@@ -69,14 +80,14 @@ public:
             const std::size_t start = i_;
             if (key == "descr") {
                 if (peek() == '\'' || peek() == '"') h.descr = string_literal();
-                else skip_value();
+                else skip_value(1);
                 h.descr_text = std::string(s_.substr(start, i_ - start));
             } else if (key == "fortran_order") {
                 h.fortran_order = boolean();
             } else if (key == "shape") {
                 h.shape = int_tuple();
             } else {
-                skip_value();  // numpy itself rejects extra keys; ignoring them is harmless
+                skip_value(1);  // numpy itself rejects extra keys; ignoring them is harmless
             }
             ws();
             if (peek() == ',') {
@@ -157,16 +168,19 @@ private:
         ++i_;
         return dims;
     }
-    void skip_value() {
+    // `depth`: brackets open around this value, counting the header's own '{'.
+    void skip_value(int depth) {
         const char c = peek();
         if (c == '\'' || c == '"') {
             string_literal();
         } else if (c == '(' || c == '[' || c == '{') {
+            if (depth >= max_nesting)
+                bad("brackets nested more than " + std::to_string(max_nesting) + " levels deep");
             const char close = c == '(' ? ')' : c == '[' ? ']' : '}';
             ++i_;
             ws();
             while (peek() != close) {
-                skip_value();
+                skip_value(depth + 1);
                 ws();
                 if (peek() == ':' || peek() == ',') {
                     ++i_;
@@ -256,9 +270,17 @@ Tensor<T> load_npy(const std::string& path) {
     std::ifstream f(path, std::ios::binary);
     if (!f) fail(fn, path, std::string("cannot open for reading: ") + std::strerror(errno));
     f.seekg(0, std::ios::end);
-    const auto file_size = static_cast<std::uint64_t>(f.tellg());
+    const std::streamoff end = f.tellg();
+    if (end < 0) fail(fn, path, "cannot determine the file size (not a regular file?)");
     f.seekg(0);
+    return detail::load_npy_stream<T>(f, static_cast<std::uint64_t>(end), path);
+}
 
+namespace detail {
+
+template <class T>
+Tensor<T> load_npy_stream(std::istream& f, std::uint64_t file_size, const std::string& path) {
+    constexpr const char* fn = "load_npy";
     // Fixed prefix: magic, version, header length.
     unsigned char pre[12] = {};
     const auto head = static_cast<std::size_t>(std::min<std::uint64_t>(file_size, 10));
@@ -283,6 +305,10 @@ Tensor<T> load_npy(const std::string& path) {
         fail(fn, path,
              "unsupported .npy format version " + std::to_string(major) + "." + std::to_string(minor));
     }
+    if (hlen > max_header_len)
+        fail(fn, path,
+             "header of " + std::to_string(hlen) + " bytes is longer than the " +
+                 std::to_string(max_header_len) + "-byte limit");
     const std::uint64_t header_end = prefix + hlen;
     if (header_end > file_size)
         fail(fn, path,
@@ -294,7 +320,8 @@ Tensor<T> load_npy(const std::string& path) {
 
     const Header h = HeaderParser(text, path).parse();
     if (!h.descr_text || !h.fortran_order || !h.shape)
-        fail(fn, path, "malformed header (it needs 'descr', 'fortran_order' and 'shape'): " + text);
+        fail(fn, path,
+             "malformed header (it needs 'descr', 'fortran_order' and 'shape'): " + text.substr(0, 200));
     if (h.descr != descr_of<T>()) {
         std::string what = h.descr ? *h.descr + " data" : "structured data " + *h.descr_text;
         if (h.descr && h.descr->size() > 1 && (*h.descr)[0] == '>') what += " (big-endian)";
@@ -305,6 +332,14 @@ Tensor<T> load_npy(const std::string& path) {
         fail(fn, path,
              "has a " + std::to_string(dims.size()) + "-d shape " + dims_text(dims) +
                  "; tensors have at most " + std::to_string(max_rank) + " dimensions");
+
+    // NOTE [shape limits], as an IOError naming the file: (2^62, 2^62, 0) holds nothing but its
+    // strides overflow.
+    index_t extent = 1;
+    for (index_t d : dims)
+        if (d > 0 && __builtin_mul_overflow(extent, d, &extent))
+            fail(fn, path,
+                 "shape " + dims_text(dims) + " is too large: the product of its dimensions overflows int64");
 
     // Exact size check, with overflow guarded: a shape claiming more than the file holds is an
     // error here, before any allocation.
@@ -333,7 +368,7 @@ Tensor<T> load_npy(const std::string& path) {
     const bool fortran = *h.fortran_order && dims.size() > 1;
     std::vector<index_t> stored(dims);
     if (fortran) std::reverse(stored.begin(), stored.end());
-    Tensor<T> t = Tensor<T>::empty(Shape(stored));
+    Tensor<T> t = Tensor<T>::empty(Shape(stored), fn);
     f.read(reinterpret_cast<char*>(t.data()), static_cast<std::streamsize>(data_bytes));
     if (!f) fail(fn, path, "read failed in the data");
     if (!fortran) return t;
@@ -341,6 +376,11 @@ Tensor<T> load_npy(const std::string& path) {
     for (int i = 0; i < perm.size(); ++i) perm[i] = perm.size() - 1 - i;
     return t.permute(perm).contiguous();
 }
+
+template Tensor<float> load_npy_stream<float>(std::istream&, std::uint64_t, const std::string&);
+template Tensor<double> load_npy_stream<double>(std::istream&, std::uint64_t, const std::string&);
+
+}  // namespace detail
 
 template void save_npy<float>(const std::string&, const Tensor<float>&);
 template void save_npy<double>(const std::string&, const Tensor<double>&);

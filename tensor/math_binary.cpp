@@ -63,6 +63,8 @@ template Tensor<double> where<double>(const Tensor<double>&, const Tensor<double
 template <class T>
 template <class F>
 Tensor<T>& Tensor<T>::update(const Tensor& o, const char* op, F f) {
+    check_writable(op);
+    o.require_defined(op);
     if (!(broadcast_shapes(shape_, o.shape(), op) == shape_))
         throw ShapeError(std::string(op) + ": cannot combine shape " + o.shape().str() + " into shape " +
                          shape_.str());

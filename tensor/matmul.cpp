@@ -1,9 +1,10 @@
 // matmul on BLAS. Transposed views are passed to gemm with the transpose flag instead of being
 // copied; batch axes broadcast as in NumPy, one gemm per batch element.
-#include <utility>
 #include <cblas.h>
 
+#include <limits>
 #include <string>
+#include <utility>
 
 #include "math.hpp"
 
@@ -22,6 +23,8 @@ Operand gemm_layout(const Tensor<T>& t) {
     const int r = t.dim();
     const index_t rows = t.shape()[r - 2], cols = t.shape()[r - 1];
     const index_t s0 = t.strides()[r - 2], s1 = t.strides()[r - 1];
+    // A leading dimension past blasint would be truncated: copy instead (contiguous, ld = cols).
+    if (std::max(s0, s1) > std::numeric_limits<blasint>::max()) return {CblasNoTrans, 0};
     if ((s1 == 1 || cols == 1) && s0 >= std::max<index_t>(cols, 1))
         return {CblasNoTrans, static_cast<blasint>(s0)};
     if ((s0 == 1 || rows == 1) && s1 >= std::max<index_t>(rows, 1))
@@ -84,10 +87,20 @@ void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, index_t m, index_t n, index_t 
     throw ShapeError("matmul: inner dimensions differ: " + a.str() + " @ " + b.str());
 }
 
+// BLAS takes m, n, k as blasint (32 bits here): a larger one would be truncated, not refused.
+void check_blas_dims(index_t m, index_t n, index_t k, const Shape& a, const Shape& b, const char* op) {
+    constexpr index_t lim = std::numeric_limits<blasint>::max();
+    if (m > lim || n > lim || k > lim)
+        throw ShapeError(std::string(op) + ": " + a.str() + " @ " + b.str() + " has a dimension above " +
+                         std::to_string(lim) + ", the largest BLAS index");
+}
+
 }  // namespace
 
 template <class T>
 Tensor<T> matmul(const Tensor<T>& a_in, const Tensor<T>& b_in) {
+    a_in.require_defined("matmul");
+    b_in.require_defined("matmul");
     if (a_in.dim() == 0 || b_in.dim() == 0)
         throw ShapeError("matmul: operands must have at least 1 axis: " + a_in.shape().str() + " @ " +
                          b_in.shape().str());
@@ -97,6 +110,7 @@ Tensor<T> matmul(const Tensor<T>& a_in, const Tensor<T>& b_in) {
     const index_t m = a.shape()[a.dim() - 2], k = a.shape()[a.dim() - 1];
     const index_t k2 = b.shape()[b.dim() - 2], n = b.shape()[b.dim() - 1];
     if (k != k2) inner_mismatch(a_in.shape(), b_in.shape());
+    check_blas_dims(m, n, k, a_in.shape(), b_in.shape(), "matmul");
 
     Shape ab(std::span<const index_t>(a.shape().data(), static_cast<std::size_t>(a.dim() - 2)));
     Shape bb(std::span<const index_t>(b.shape().data(), static_cast<std::size_t>(b.dim() - 2)));
@@ -104,7 +118,7 @@ Tensor<T> matmul(const Tensor<T>& a_in, const Tensor<T>& b_in) {
     Shape out_shape = batch;
     out_shape.push_back(m);
     out_shape.push_back(n);
-    Tensor<T> out = Tensor<T>::empty(out_shape);
+    Tensor<T> out = Tensor<T>::empty(out_shape, "matmul");
 
     Operand la = gemm_layout(a), lb = gemm_layout(b);
     if (la.ld == 0) a = a.clone(), la = gemm_layout(a);
@@ -143,8 +157,12 @@ Tensor<T> matmul(const Tensor<T>& a_in, const Tensor<T>& b_in) {
 
 template <class T>
 void matmul_into(const Tensor<T>& a, const Tensor<T>& b, Tensor<T>& out) {
+    a.require_defined("matmul_into");
+    b.require_defined("matmul_into");
+    out.require_defined("matmul_into");
     if (a.dim() != 2 || b.dim() != 2 || a.shape()[1] != b.shape()[0]) inner_mismatch(a.shape(), b.shape());
     const index_t m = a.shape()[0], k = a.shape()[1], n = b.shape()[1];
+    check_blas_dims(m, n, k, a.shape(), b.shape(), "matmul_into");
     if (!(out.shape() == Shape{m, n}) || !out.is_contiguous())
         throw ShapeError("matmul_into: output has shape " + out.shape().str() + ", expected contiguous " +
                          Shape{m, n}.str());
@@ -154,8 +172,11 @@ void matmul_into(const Tensor<T>& a, const Tensor<T>& b, Tensor<T>& out) {
     if (lb.ld == 0) bc = b.clone(), lb = gemm_layout(bc);
     if (m * n == 0) return;
     if (k == 0) return out.fill(T(0));
-    gemm<T>(la.trans, lb.trans, m, n, k, std::as_const(ac).data(), la.ld, std::as_const(bc).data(), lb.ld, out.data(),
-            static_cast<blasint>(n));
+    // gemm reads a and b while it writes out: an out that shares a's or b's buffer gets the
+    // product through a temporary (as assign does for overlapping copies).
+    if (out.shares_storage(ac) || out.shares_storage(bc)) return out.assign(matmul(ac, bc));
+    gemm<T>(la.trans, lb.trans, m, n, k, std::as_const(ac).data(), la.ld, std::as_const(bc).data(), lb.ld,
+            out.data(), static_cast<blasint>(n));
 }
 
 template Tensor<float> matmul<float>(const Tensor<float>&, const Tensor<float>&);

@@ -78,7 +78,7 @@ template <class T>
 Tensor<T> uniform(const Shape& shape, T low, T high, Generator& gen) {
     if (!std::isfinite(low) || !std::isfinite(high) || !(low < high))
         throw DomainError("uniform: need finite low < high, got low=" + num(low) + ", high=" + num(high));
-    Tensor<T> out = Tensor<T>::empty(shape);
+    Tensor<T> out = Tensor<T>::empty(shape, "uniform");
     T* p = out.data();
     const index_t n = out.numel();
     const double lo = low, hi = high;
@@ -97,7 +97,7 @@ Tensor<T> normal(const Shape& shape, T mean, T stddev, Generator& gen) {
     if (!std::isfinite(mean) || !std::isfinite(stddev) || !(stddev >= 0))
         throw DomainError("normal: need finite mean and finite stddev >= 0, got mean=" + num(mean) +
                           ", stddev=" + num(stddev));
-    Tensor<T> out = Tensor<T>::empty(shape);
+    Tensor<T> out = Tensor<T>::empty(shape, "normal");
     T* p = out.data();
     const index_t n = out.numel();
     const double m = mean, s = stddev;

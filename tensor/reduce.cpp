@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 #include <vector>
 
 #include <xsimd/xsimd.hpp>
@@ -118,6 +119,7 @@ void sum_run(const T* in, T* out, index_t outer, index_t n, index_t inner) {
 
 template <class T>
 Tensor<T> sum(const Tensor<T>& x, const Shape& axes, bool keepdims) {
+    x.require_defined("sum");
     const Runs r = normalize_axes(x.shape(), axes, "sum");
     Tensor<T> cur = x.contiguous();
     Shape cur_shape = x.shape();
@@ -132,7 +134,7 @@ Tensor<T> sum(const Tensor<T>& x, const Shape& axes, bool keepdims) {
         for (int i = a1 + 1; i < cur_shape.size(); ++i) inner *= cur_shape[i];
         Shape next = cur_shape;
         for (int i = a0; i <= a1; ++i) next[i] = 1;
-        Tensor<T> out = Tensor<T>::empty(next);
+        Tensor<T> out = Tensor<T>::empty(next, "sum");
         if (n == 0) out.fill(T(0));
         else if (outer * inner > 0) sum_run(std::as_const(cur).data(), out.data(), outer, n, inner);
         cur = out;
@@ -144,6 +146,7 @@ Tensor<T> sum(const Tensor<T>& x, const Shape& axes, bool keepdims) {
 
 template <class T>
 Tensor<T> mean(const Tensor<T>& x, const Shape& axes, bool keepdims) {
+    x.require_defined("mean");
     const Runs r = normalize_axes(x.shape(), axes, "mean");
     index_t count = 1;
     for (int a : r.axes) count *= x.shape()[a];
@@ -189,8 +192,9 @@ Shape reduced_shape(const Shape& s, int axis, bool keepdims) {
 
 template <class T>
 Tensor<T> max(const Tensor<T>& x, int axis, bool keepdims) {
+    x.require_defined("max");
     normalize_axis(axis, x.dim(), "max");
-    Tensor<T> out = Tensor<T>::empty(reduced_shape(x.shape(), axis, keepdims));
+    Tensor<T> out = Tensor<T>::empty(reduced_shape(x.shape(), axis, keepdims), "max");
     const Tensor<T> c = x.contiguous();
     T* o = out.data();
     argmax_run(c, axis, "max", [&](index_t i, index_t src, index_t) { o[i] = c.data()[src]; });
@@ -199,8 +203,9 @@ Tensor<T> max(const Tensor<T>& x, int axis, bool keepdims) {
 
 template <class T>
 Tensor<T> argmax(const Tensor<T>& x, int axis, bool keepdims) {
+    x.require_defined("argmax");
     normalize_axis(axis, x.dim(), "argmax");
-    Tensor<T> out = Tensor<T>::empty(reduced_shape(x.shape(), axis, keepdims));
+    Tensor<T> out = Tensor<T>::empty(reduced_shape(x.shape(), axis, keepdims), "argmax");
     T* o = out.data();
     argmax_run(x, axis, "argmax", [&](index_t i, index_t, index_t best) { o[i] = static_cast<T>(best); });
     return out;
@@ -208,6 +213,7 @@ Tensor<T> argmax(const Tensor<T>& x, int axis, bool keepdims) {
 
 template <class T>
 Tensor<T> argmax_mask(const Tensor<T>& x, int axis) {
+    x.require_defined("argmax_mask");
     Tensor<T> out(x.shape());
     T* o = out.data();
     argmax_run(x, axis, "argmax_mask", [&](index_t, index_t src, index_t) { o[src] = T(1); });
@@ -216,6 +222,7 @@ Tensor<T> argmax_mask(const Tensor<T>& x, int axis) {
 
 template <class T>
 Tensor<T> sum_to(const Tensor<T>& x, const Shape& shape) {
+    x.require_defined("sum_to");
     if (x.shape() == shape) return x;
     const int lead = x.dim() - shape.size();
     if (lead < 0) throw ShapeError("sum_to: cannot sum " + x.shape().str() + " to " + shape.str());
@@ -235,6 +242,7 @@ Tensor<T> sum_to(const Tensor<T>& x, const Shape& shape) {
 
 template <class T>
 double sum_all(const Tensor<T>& x) {
+    x.require_defined("sum_all");
     const Tensor<T> c = x.contiguous();
     return row_sum(c.data(), c.numel());
 }

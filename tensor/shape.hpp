@@ -39,10 +39,13 @@ public:
     void erase(int pos);
     void resize(int rank, index_t fill = 0);
 
-    /// Product of the dimensions (1 for rank 0).
+    /// Product of the dimensions (1 for rank 0). @throws ShapeError if it overflows int64 (a
+    /// tensor's shape never does: NOTE [shape limits]).
     index_t numel() const {
         index_t n = 1;
-        for (int i = 0; i < rank_; ++i) n *= d_[i];
+        for (int i = 0; i < rank_; ++i)
+            if (__builtin_mul_overflow(n, d_[i], &n)) [[unlikely]]
+                numel_overflow();
         return n;
     }
     std::vector<index_t> to_vector() const { return {begin(), end()}; }
@@ -57,11 +60,62 @@ public:
 
 private:
     void assign(const index_t* p, std::size_t n);
+    [[noreturn]] void numel_overflow() const;
     std::array<index_t, max_rank> d_{};
     std::int32_t rank_ = 0;
 };
 
 using Strides = Shape;
+
+// NOTE [shape limits]: every shape a tensor (or a view) can have is checked once, where it is made
+// (allocation, view_of, broadcast_to, reshape, broadcast_shapes): its dimensions are >= 0 and the
+// product of its dimensions, counting a 0 as a 1 (the "extent"), fits in int64. Zeros count as
+// ones because a (0, 2^62) tensor holds nothing yet its strides, the offsets computed from them
+// and the shapes it broadcasts to are products of the other dimensions. With the extent bounded,
+// numel, contiguous strides, row counts and every offset inside the tensor fit in int64, so the
+// kernels need no checks per element. Bytes are checked where buffers are allocated
+// (AllocationError names the shape and the bytes).
+
+[[noreturn]] void index_overflow(const char* op, index_t a, char how, index_t b);
+/// a * b, or ShapeError naming `op` when the product does not fit in int64.
+inline index_t checked_mul(index_t a, index_t b, const char* op) {
+    index_t r;
+    if (__builtin_mul_overflow(a, b, &r)) [[unlikely]]
+        index_overflow(op, a, '*', b);
+    return r;
+}
+/// a + b, or ShapeError naming `op` when the sum does not fit in int64.
+inline index_t checked_add(index_t a, index_t b, const char* op) {
+    index_t r;
+    if (__builtin_add_overflow(a, b, &r)) [[unlikely]]
+        index_overflow(op, a, '+', b);
+    return r;
+}
+index_t checked_numel_slow(const Shape& s, const char* op);
+/// Checks a shape for a tensor (NOTE [shape limits]) and returns its number of elements.
+/// @throws ShapeError naming `op` and the shape (negative dimension, or more than 2^63 elements)
+inline index_t checked_numel(const Shape& s, const char* op) {
+    // Every tensor allocation passes here: one branch-free pass for the common case (all
+    // dimensions positive, no overflow); zeros, negatives and errors take the slow path.
+    index_t n = 1;
+    bool odd = false;
+    for (index_t d : s) odd |= (d <= 0) | __builtin_mul_overflow(n, d, &n);
+    if (!odd) [[likely]]
+        return n;
+    return checked_numel_slow(s, op);
+}
+
+/// The lowest and highest element offsets a (shape, strides) layout reaches, relative to its
+/// first element; `empty` when it reaches none. @throws ShapeError when an offset overflows.
+struct Reach {
+    index_t lo = 0, hi = 0;
+    bool empty = false;
+};
+Reach reach_of(const Shape& shape, const Strides& strides, const char* op);
+/// True unless the layout provably maps distinct indices to distinct elements (so a write through
+/// it would write some element twice). Sound, not complete: axes sorted by |stride| must each
+/// step over everything the smaller ones reach; what it cannot prove counts as overlapping.
+bool may_overlap(const Shape& shape, const Strides& strides);
 
 /// Row-major contiguous strides (in elements) for a shape.
 Strides contiguous_strides(const Shape& s);

@@ -10,6 +10,13 @@
 //  - larger blocks in power-of-two capacities, up to 32 blocks each and 512 MiB in all.
 // Blocks are plain malloc blocks aligned by hand (a 64-byte header, data on a 64-byte line), so a
 // block may be freed on another thread than the one that allocated it.
+//
+// NOTE [poisoned cache]: under AddressSanitizer a cached block is one live malloc block to ASan,
+// so a read past a tensor's end into the capacity slack, or through a stale pointer into a block
+// parked in the cache, would go unreported. When ASan is on (detected from the compiler, so the
+// TG_SANITIZE build and the clang fuzz build both get it) every byte of a block outside
+// [data, data + requested bytes) of a live tensor is poisoned, and a block in the cache is
+// poisoned whole except its header; reuse unpoisons exactly the requested bytes.
 #include "storage.hpp"
 
 #include <algorithm>
@@ -20,9 +27,30 @@
 #include <new>
 #include <vector>
 
+#if defined(__SANITIZE_ADDRESS__)
+#define TG_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TG_ASAN 1
+#endif
+#endif
+#ifdef TG_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
 namespace tg::detail {
 
 namespace {
+
+#ifdef TG_ASAN
+// [lo, hi) as char pointers.
+void poison(const void* lo, const void* hi) {
+    if (hi > lo) ASAN_POISON_MEMORY_REGION(lo, static_cast<const char*>(hi) - static_cast<const char*>(lo));
+}
+void unpoison(const void* lo, const void* hi) {
+    if (hi > lo) ASAN_UNPOISON_MEMORY_REGION(lo, static_cast<const char*>(hi) - static_cast<const char*>(lo));
+}
+#endif
 
 constexpr std::size_t line = 64;
 constexpr std::size_t small_max = 4096;
@@ -33,6 +61,36 @@ constexpr std::size_t big_keep = 32;  // a backward pass frees many same-size te
 constexpr std::size_t big_total_max = std::size_t{512} << 20;
 
 thread_local bool cache_gone = false;  // trivial, so valid even after the cache is destroyed
+
+#ifdef TG_ASAN
+// The end of the malloc block that holds `data` (the header is before data, slack after).
+char* block_end(void* data) {
+    const BufferHeader* h = header_of(data);
+    return static_cast<char*>(h->raw) + h->capacity + 2 * line;
+}
+#endif
+
+// NOTE [poisoned cache]: a live block exposes exactly its requested bytes.
+void expose(void* data, std::size_t bytes) {
+#ifdef TG_ASAN
+    char* d = static_cast<char*>(data);
+    unpoison(d, d + bytes);
+    poison(d + bytes, block_end(data));
+    BufferHeader* h = header_of(data);
+    poison(h->raw, h);  // alignment padding before the header
+    poison(reinterpret_cast<char*>(h) + sizeof(BufferHeader), d);
+#else
+    (void)data, (void)bytes;
+#endif
+}
+// A block entering the cache: nothing but its header may be touched until reuse.
+void hide(void* data) {
+#ifdef TG_ASAN
+    poison(data, block_end(data));
+#else
+    (void)data;
+#endif
+}
 
 void* fresh(std::size_t capacity) {
     void* raw = std::malloc(capacity + 2 * line);
@@ -48,6 +106,9 @@ void* fresh(std::size_t capacity) {
 void destroy(void* data) noexcept {
     BufferHeader* h = header_of(data);
     void* raw = h->raw;
+#ifdef TG_ASAN
+    unpoison(raw, block_end(data));
+#endif
     h->~BufferHeader();
     std::free(raw);
 }
@@ -76,6 +137,7 @@ std::size_t round_capacity(std::size_t bytes) {
 }  // namespace
 
 void* buffer_allocate(std::size_t bytes) {
+    if (bytes > max_buffer_bytes) throw std::bad_alloc();
     const std::size_t capacity = round_capacity(bytes);
     void* data = nullptr;
     if (!cache_gone) {
@@ -93,6 +155,7 @@ void* buffer_allocate(std::size_t bytes) {
     h->refs.store(1, std::memory_order_relaxed);
     h->version.store(0, std::memory_order_relaxed);
     h->bytes = bytes;
+    expose(data, bytes);
     return data;
 }
 
@@ -102,12 +165,14 @@ void buffer_free(void* data) noexcept {
         if (c <= small_max) {
             auto& v = cache.small[c / line - 1];
             if (v.size() * c < small_keep_bytes) {
+                hide(data);
                 v.push_back(data);
                 return;
             }
         } else if (const int k = big_class(c); k < n_big && cache.big_bytes + c <= big_total_max) {
             auto& v = cache.big[k];
             if (v.size() < big_keep) {
+                hide(data);
                 v.push_back(data);
                 cache.big_bytes += c;
                 return;

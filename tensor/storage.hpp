@@ -20,7 +20,12 @@ struct BufferHeader {
     void* raw = nullptr;       // what malloc returned
 };
 
+/// The largest buffer asked of the allocator (4 EiB): above it the size is a mistake, and the
+/// capacity rounding (a power of two) must not overflow.
+inline constexpr std::size_t max_buffer_bytes = std::size_t{1} << 62;
+
 /// Allocates `bytes` (64-byte aligned) behind a header; returns the data pointer.
+/// @throws std::bad_alloc (above max_buffer_bytes, or when malloc fails)
 void* buffer_allocate(std::size_t bytes);
 void buffer_free(void* data) noexcept;
 inline BufferHeader* header_of(void* data) {

@@ -18,6 +18,7 @@ template <class T>
 concept Real = std::is_same_v<T, float> || std::is_same_v<T, double>;
 
 namespace detail {
+[[noreturn]] void undefined_tensor(const char* op);
 // One element of a 1-D brace list. Converting to it is a user-defined conversion, so for
 // {{1}, {2}} the 2-D reading (inner lists) wins over the 1-D one (braced scalars): a column.
 template <class T>
@@ -51,12 +52,23 @@ public:
     static Tensor from_vector(const std::vector<T>& values);
     /// A 0-d tensor holding `v`.
     static Tensor scalar(T v);
-    /// Uninitialized contiguous storage of `shape` (for kernels that write every element).
-    static Tensor empty(const Shape& shape);
+    /// Uninitialized contiguous storage of `shape` (for kernels that write every element); `op`
+    /// names the caller in errors. @throws ShapeError (negative or overflowing shape),
+    /// AllocationError (more bytes than can be allocated: the message gives shape and bytes)
+    static Tensor empty(const Shape& shape, const char* op = "empty");
     /// A view of `shape`/`strides` on `base`'s storage starting at element `offset` of base.data().
+    /// Strides may be negative or 0 (a view with overlapping elements cannot be written).
+    /// @throws IndexError if an element it reaches lies outside base's buffer; ShapeError on a bad
+    /// shape; UndefinedTensorError if base is undefined
     static Tensor view_of(const Tensor& base, const Shape& shape, const Strides& strides, index_t offset);
 
     bool defined() const { return static_cast<bool>(buf_); }
+    /// @throws UndefinedTensorError naming `op` if this tensor is undefined. Every entry point of
+    /// the tensor layer calls it on its inputs.
+    void require_defined(const char* op) const {
+        if (!buf_) [[unlikely]]
+            detail::undefined_tensor(op);
+    }
     const Shape& shape() const { return shape_; }
     const Strides& strides() const { return strides_; }
     int dim() const { return shape_.size(); }
@@ -102,7 +114,11 @@ public:
     template <class U>
     Tensor<U> to() const;
 
-    /// Copies `src` (broadcast to this shape) into this tensor's elements.
+    // Writes. A view whose elements overlap (broadcast_to, stride 0; NOTE [no writes through
+    // overlapping views]) cannot be written: each of these throws ShapeError naming the op.
+
+    /// Copies `src` (broadcast to this shape) into this tensor's elements. When src and this view
+    /// overlap in memory the result is as if src were copied first (memmove).
     void assign(const Tensor& src);
     void fill(T v);
 
@@ -116,6 +132,10 @@ public:
 private:
     template <class F>
     Tensor& update(const Tensor& o, const char* op, F f);  // the compound assignments' one kernel
+    /// A view built by the library itself, in bounds by construction (view_of checks).
+    static Tensor make_view(const Tensor& base, const Shape& shape, const Strides& strides, index_t offset);
+    /// require_defined, then refuses a view whose elements overlap.
+    void check_writable(const char* op) const;
 
     detail::Buffer buf_;
     T* data_ = nullptr;

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "../tensor/io.hpp"
+#include "../tensor/math.hpp"
 
 #ifndef TG_TEST_DATA_DIR
 #error "the tests CMakeLists must define TG_TEST_DATA_DIR as the path of tests/data"
@@ -231,4 +233,93 @@ TEST_CASE("headers are parsed in any key order with any spacing - malformed ones
     CHECK(tg::load_npy<double>(ok.path).to_vector() == std::vector<double>{0.0, 0.0});
     check_load_fails(bad.path, "malformed header");
     check_load_fails(junk.path, "malformed header");
+}
+
+// ---- hostile files (issue 7, item 8) ----
+
+namespace {
+/// A version 2.0 .npy file (uint32 header length), header padded to 64.
+std::string npy2_bytes(std::string header, const std::string& data) {
+    header.append(63 - (12 + header.size()) % 64, ' ');
+    header += '\n';
+    std::string out = "\x93NUMPY\x02";
+    out += '\0';
+    for (int i = 0; i < 4; ++i) out += char((header.size() >> (8 * i)) & 0xff);
+    return out + header + data;
+}
+std::string one_double() { return std::string(sizeof(double), '\0'); }
+}  // namespace
+
+TEST_CASE("brackets nested 60,000 deep in a header are an IOError, not a stack overflow") {
+    TempFile f("deep.npy");
+    const std::string header = "{'descr': '<f8', 'fortran_order': False, 'shape': (1,), 'x': " +
+                               std::string(60000, '[') + "}";  // fits a 1.0 header
+    write_bytes(f.path, npy_bytes(header, one_double()));
+    check_load_fails(f.path, "brackets nested more than 32 levels deep");
+}
+
+TEST_CASE("nesting just under the bound still parses - one level more is refused") {
+    TempFile ok("nest31.npy"), bad("nest32.npy");
+    auto header = [](int depth) {
+        return "{'descr': '<f8', 'fortran_order': False, 'shape': (1,), 'x': " + std::string(depth, '(') +
+               std::string(depth, ')') + "}";
+    };
+    write_bytes(ok.path, npy_bytes(header(31), one_double()));  // 31 + the header's own '{' = 32
+    write_bytes(bad.path, npy_bytes(header(32), one_double()));
+    CHECK(tg::load_npy<double>(ok.path).to_vector() == std::vector<double>{0.0});
+    check_load_fails(bad.path, "nested more than 32 levels");
+}
+
+TEST_CASE("a header longer than 65535 bytes is refused before it is read") {
+    TempFile f("huge_header.npy");
+    const std::string header = "{'descr': '<f8', 'fortran_order': False, 'shape': (1,), 'x': " +
+                               std::string(1000000, '[') + "}";
+    write_bytes(f.path, npy2_bytes(header, one_double()));
+    check_load_fails(f.path, "longer than the 65535-byte limit");
+}
+
+TEST_CASE_TEMPLATE("shapes past int64 are an IOError; a (0, 2^62) file loads and its reductions stay checked",
+                   T, float, double) {
+    const std::string descr = sizeof(T) == 4 ? "<f4" : "<f8";
+    TempFile big("big.npy"), zero("zero.npy");
+    write_bytes(big.path, npy_bytes("{'descr': '" + descr +
+                                        "', 'fortran_order': False, 'shape': (0, 4611686018427387904, 4), }",
+                                    ""));
+    check_load_fails<T>(big.path, "shape [0,4611686018427387904,4] is too large");
+    write_bytes(zero.path, npy_bytes("{'descr': '" + descr +
+                                         "', 'fortran_order': False, 'shape': (0, 4611686018427387904), }",
+                                     ""));
+    const auto t = tg::load_npy<T>(zero.path);
+    CHECK(t.shape() == tg::Shape{0, std::int64_t{1} << 62});
+    CHECK(tg::sum_all(t) == 0.0);
+    CHECK_THROWS_WITH_AS(tg::sum(t, {0}),
+                         doctest::Contains("sum: cannot allocate shape [1,4611686018427387904]"),
+                         tg::AllocationError);
+}
+
+TEST_CASE_TEMPLATE("every file of the fuzz seed corpus loads or throws a tg::Error", T, float, double) {
+    // tests/data/npy_corpus (make_npy_corpus.py): ok_* files load as their own dtype, bad_* never
+    // load; nothing may crash or throw anything but a tg::Error.
+    const fs::path dir = fs::path(TG_TEST_DATA_DIR) / "npy_corpus";
+    const std::string own = sizeof(T) == 4 ? "f4" : "f8";
+    int files = 0, loaded = 0;
+    for (const auto& entry : fs::directory_iterator(dir)) {
+        const std::string name = entry.path().filename().string();
+        CAPTURE(name);
+        ++files;
+        try {
+            const auto t = tg::load_npy<T>(entry.path().string());
+            double s = 0;
+            for (T v : t.to_vector()) s += static_cast<double>(v);
+            CHECK(std::isfinite(s));
+            CHECK(name.rfind("ok_", 0) == 0);
+            CHECK(name.find(own) != std::string::npos);
+            ++loaded;
+        } catch (const tg::Error& e) {
+            CHECK(std::string(e.what()).rfind("load_npy: ", 0) == 0);
+            if (name.rfind("ok_", 0) == 0) CHECK(name.find(own) == std::string::npos);
+        }
+    }
+    CHECK(files >= 30);
+    CHECK(loaded >= 2);
 }

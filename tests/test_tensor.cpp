@@ -316,7 +316,8 @@ TEST_CASE_TEMPLATE("assign into a slice view writes through to the base, broadca
     auto col = base.slice(0, 0, 3, 2).slice(1, 3, 4);  // rows 0 and 2, last column
     col.assign(tg::Tensor<T>::from_vector(vals<T>({1, 2}), {2, 1}));
     CHECK(base.to_vector() == vals<T>({0, 7, 8, 1, 0, 7, 8, 0, 0, 7, 8, 2}));
-    CHECK_THROWS_WITH_AS(view.assign(tg::Tensor<T>{1, 2, 3}), doctest::Contains("broadcast_to"),
+    CHECK_THROWS_WITH_AS(view.assign(tg::Tensor<T>{1, 2, 3}),
+                         doctest::Contains("assign: cannot assign shape [3] to a tensor of shape [3,2]"),
                          tg::ShapeError);
 }
 
@@ -382,4 +383,26 @@ TEST_CASE("braces with one-element rows make a column") {
     const tg::Tensor<float> one{{7.0f}};
     CHECK(one.shape() == tg::Shape{1, 1});
     CHECK(tg::Tensor<double>{3.0}.shape() == tg::Shape{1});
+}
+
+// ---- versions: writes bump, reads do not (NOTE [versions]) ----
+
+TEST_CASE_TEMPLATE("reading a tensor in a kernel leaves its version alone - writing bumps it", T, float,
+                   double) {
+    const auto x = tg::Tensor<T>{{1, 2, 3}, {4, 5, 6}};
+    auto y = tg::Tensor<T>{10, 20, 30};
+    const auto vx = x.version(), vy = y.version();
+    (void)(x + y);                 // broadcasting: the row path
+    (void)(x.transpose() * T(2));  // a strided input made contiguous
+    (void)tg::sum(x, {0});
+    auto out = tg::zeros<T>({2, 2});
+    tg::matmul_into(x, x.transpose(), out);
+    CHECK(x.version() == vx);
+    CHECK(y.version() == vy);
+    y += y;
+    const auto after_add = y.version();
+    CHECK(after_add > vy);
+    y.slice(0, 0, 1).fill(T(0));  // a view shares the buffer's count
+    CHECK(y.version() > after_add);
+    CHECK(y.to_vector() == vals<T>({0, 40, 60}));
 }

@@ -8,9 +8,9 @@
 //  2. rows: otherwise, the output is walked row by row (last axis); each input row is either
 //     contiguous or a value repeated along the row (broadcast), copied into a small buffer.
 //  3. inputs whose last axis is strided (transposed views) are made contiguous first.
-#include <utility>
 #include <algorithm>
 #include <array>
+#include <utility>
 #include <vector>
 
 #include <xtensor/xadapt.hpp>
@@ -75,6 +75,7 @@ bool single_value(const Tensor<T>& t) {
 template <class T, class... In>
 Shape broadcast_all(const char* op, const In&... inputs) {
     const std::array<const Tensor<T>*, sizeof...(In)> args{&inputs...};
+    for (const Tensor<T>* a : args) a->require_defined(op);
     Shape shape = args[0]->shape();
     for (std::size_t i = 1; i < args.size(); ++i) shape = broadcast_shapes(shape, args[i]->shape(), op);
     return shape;
@@ -128,7 +129,7 @@ void map_into(Tensor<T>& out, F f, const In&... inputs) {
     for (std::size_t i = 0; i < K; ++i) {
         if (in[i].dim() > 0 && in[i].strides()[in[i].dim() - 1] != 1 && in[i].shape()[in[i].dim() - 1] != 1)
             in[i] = in[i].contiguous();
-        ptr[i] = std::as_const(in[i]).data();
+        ptr[i] = std::as_const(in[i]).data();  // a read: no version bump
         st[i] = Shape::filled(r, 0);
         const int off = r - in[i].dim();
         for (int d = 0; d < in[i].dim(); ++d) st[i][d + off] = in[i].shape()[d] == 1 ? 0 : in[i].strides()[d];
@@ -170,7 +171,7 @@ void map_into(Tensor<T>& out, F f, const In&... inputs) {
 /// out = f(inputs...) with NumPy broadcasting; `op` names the caller in errors.
 template <class T, class F, class... In>
 Tensor<T> map(const char* op, F f, const In&... inputs) {
-    Tensor<T> out = Tensor<T>::empty(broadcast_all<T>(op, inputs...));
+    Tensor<T> out = Tensor<T>::empty(broadcast_all<T>(op, inputs...), op);
     map_into<T>(out, f, inputs...);
     return out;
 }
