@@ -2,7 +2,6 @@
 // time as (outer, n, inner) -> (outer, inner). Sums accumulate in double: a float row is widened
 // to double lanes, a double row is summed in SIMD blocks of 1024 and block sums added; column sums
 // accumulate into a double row. So 2e7 * 0.1f sums to 2e6, not 2097152.
-#include <utility>
 #include <algorithm>
 #include <cmath>
 #include <limits>
