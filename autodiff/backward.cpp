@@ -235,21 +235,18 @@ void Var<T>::backward(const Tensor<T>& seed, const BackwardOptions& opts) const 
         // Accumulation may record (create_graph): on the swept tape too, like the sweep.
         const SweepGuard<T> guard(tape, opts.create_graph);
         Retained<T> retained;
-        std::vector<Var<T>> g;
-        {
-            std::vector<Var<T>> adj = sweep(tape, *this, seed, keep, &retained, "backward");
-            // The leaves' adjoints leave the table before any is handed over, so that the use
-            // counts NOTE [exclusive] reads see only real holders (two leaves may have received one
-            // buffer). A leaf first registered by an op that a create_graph sweep recorded has no
-            // adjoint here.
-            g.resize(tape.leaves.size());
-            for (std::size_t i = 0; i < g.size(); ++i)
-                if (tape.leaf_slots[i] < adj.size()) g[i] = std::move(adj[tape.leaf_slots[i]]);
-        }
+        std::vector<Var<T>> adj = sweep(tape, *this, seed, keep, &retained, "backward");
         for (auto& [node, a] : retained) accumulate(node->grad, std::move(a));
         retained.clear();
-        for (std::size_t i = 0; i < g.size(); ++i)
-            if (g[i].defined()) accumulate(tape.leaves[i]->grad, std::move(g[i]));
+        // Each leaf's adjoint leaves the table as it is handed over: NOTE [exclusive] then counts
+        // only real holders (another leaf's entry still holding one buffer makes this one a copy,
+        // and the last holder takes the buffer over). A leaf first registered by an op that a
+        // create_graph sweep recorded has no adjoint here.
+        for (std::size_t i = 0; i < tape.leaves.size(); ++i) {
+            if (tape.leaf_slots[i] >= adj.size()) continue;
+            Var<T> g = std::move(adj[tape.leaf_slots[i]]);
+            if (g.defined()) accumulate(tape.leaves[i]->grad, std::move(g));
+        }
     }
     if (!keep) tape.release();
 }

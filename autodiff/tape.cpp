@@ -72,7 +72,21 @@ std::optional<std::uint32_t> Tape<T>::slot_of(const VarNode<T>& n) const {
     const std::uint64_t h = n.hint.load(std::memory_order_relaxed);
     const auto s = static_cast<std::uint32_t>(h);
     if ((h >> 32) == (gen & 0xffffffffu) && s < owner.size() && owner[s] == &n) return s;
-    const auto it = leaf_index.find(&n);
+    return find_leaf(&n);
+}
+
+// Leaves by node: a scan while a tape has few (a model's parameters: no allocation per tape), a
+// hash map, built and extended lazily, beyond that.
+template <class T>
+std::optional<std::uint32_t> Tape<T>::find_leaf(const VarNode<T>* n) const {
+    constexpr std::size_t scan_max = 32;
+    if (leaves.size() <= scan_max) {
+        for (std::size_t i = 0; i < leaves.size(); ++i)
+            if (leaves[i].get() == n) return leaf_slots[i];
+        return std::nullopt;
+    }
+    for (std::size_t i = leaf_index.size(); i < leaves.size(); ++i) leaf_index.emplace(leaves[i].get(), leaf_slots[i]);
+    const auto it = leaf_index.find(n);
     if (it == leaf_index.end()) return std::nullopt;
     return it->second;
 }
@@ -82,14 +96,14 @@ std::uint32_t Tape<T>::leaf_slot(const std::shared_ptr<VarNode<T>>& n) {
     const std::uint64_t h = n->hint.load(std::memory_order_relaxed);
     const auto s = static_cast<std::uint32_t>(h);
     if ((h >> 32) == (gen & 0xffffffffu) && s < owner.size() && owner[s] == n.get()) return s;
-    auto [it, fresh] = leaf_index.try_emplace(n.get(), 0);
-    if (fresh) {
-        it->second = new_slot(n.get());
+    std::optional<std::uint32_t> slot = find_leaf(n.get());
+    if (!slot) {
+        slot = new_slot(n.get());
         leaves.push_back(n);
-        leaf_slots.push_back(it->second);
+        leaf_slots.push_back(*slot);
     }
-    n->hint.store(pack_hint(gen, it->second), std::memory_order_relaxed);
-    return it->second;
+    n->hint.store(pack_hint(gen, *slot), std::memory_order_relaxed);
+    return *slot;
 }
 
 template <class T>

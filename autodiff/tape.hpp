@@ -127,7 +127,7 @@ struct Tape {
     std::vector<std::shared_ptr<VarNode<T>>> leaves;  // registered leaves, by registration order
     std::vector<std::uint32_t> leaf_slots;            // leaves[i]'s slot on this tape
     std::vector<const VarNode<T>*> owner;             // by slot: the node whose adjoint it holds
-    std::unordered_map<const VarNode<T>*, std::uint32_t> leaf_index;  // leaf -> slot, the authority
+    mutable std::unordered_map<const VarNode<T>*, std::uint32_t> leaf_index;  // see find_leaf
     std::uint32_t n_slots = 0;
     std::uint64_t gen = 0;
     int sweeping = 0;  // sweeps running over this tape: releasing it under them is refused
@@ -140,6 +140,8 @@ struct Tape {
     /// The slot of leaf `n`, registering it if this tape has not seen it.
     std::uint32_t leaf_slot(const std::shared_ptr<VarNode<T>>& n);
     std::uint32_t new_slot(const VarNode<T>* n);
+    /// The slot of leaf `n` if this tape registered it: the authority (the hint only caches it).
+    std::optional<std::uint32_t> find_leaf(const VarNode<T>* n) const;
 };
 
 /// The innermost tape of this thread.
