@@ -97,8 +97,11 @@ void check_forward(const OpInfo& op, const Sample& s, const std::vector<Tensor<d
     }
 }
 
-// Second order (gradgradcheck): the VJP as a function of the primal, s(x) = <u, J(x)^T v>, is
+// Second order (gradgradcheck): s(x) = <u, grad_x <v, sin(op(x))>> = <u, J(x)^T (v cos(op(x)))>,
 // differentiated by double backward (create_graph) and compared with finite differences of s.
+// The nonlinear outer function makes the cotangent reaching the op depend on x, so a rule that
+// treats its cotangent as a constant (detaches it) is caught; with a constant seed it would not be,
+// and linear ops would have nothing to check.
 void check_second(const OpInfo& op, const Sample& s, const std::vector<Tensor<double>>& xs, Generator& g,
                   SampleCheck& r, Mutation mutation) {
     Tensor<double> v;
@@ -112,7 +115,7 @@ void check_second(const OpInfo& op, const Sample& s, const std::vector<Tensor<do
         const Var<double> y = op.call(s.attrs, in, mutation, 0);
         Var<double> total(0.0);
         if (!y.requires_grad()) return total;
-        const auto gs = gradients(y, in, v, {.create_graph = create_graph});
+        const auto gs = gradients(sin(y), in, v, {.create_graph = create_graph});
         for (std::size_t i = 0; i < in.size(); ++i) total = total + sum(gs[i] * Var<double>(us[i]));
         return total;
     };
@@ -130,6 +133,54 @@ void check_second(const OpInfo& op, const Sample& s, const std::vector<Tensor<do
     go.seed = g.next_u64();
     r.second = gradcheck(s_of_x, xs, go);
     if (!r.second.ok && r.problem.empty()) r.problem = "second derivatives differ from finite differences:\n" + r.second.str();
+}
+
+// At the kink itself finite differences cannot judge (relu's central difference at 0 is 1/2):
+// the op declares its derivative there, and every path must give exactly that value: the fused
+// plain VJP, the recorded (differentiable) VJP and the JVP. Some elements are set to +0 and -0.
+void check_kink(const OpInfo& op, const Sample& s, const std::vector<Tensor<double>>& xs, Generator& g,
+                SampleCheck& r) {
+    const double slope = *s.kink_derivative;
+    Tensor<double> x = xs[0].clone();
+    double* p = x.data();
+    for (index_t i = 0; i < x.numel(); i += 3) p[i] = (i / 3) % 2 ? -0.0 : 0.0;
+    const Tensor<double> v = normal<double>(x.shape(), 0.0, 1.0, g);
+    const Tensor<double> u = normal<double>(x.shape(), 0.0, 1.0, g);
+    Tensor<double> plain, recorded, tangent;
+    {
+        EnableGrad on;
+        TapeScope<double> scope;
+        const Var<double> leaf(x, true);
+        op.call(s.attrs, {leaf}, Mutation::none, 0).backward(v);
+        plain = leaf.grad().contiguous();
+        const Var<double> again(x, true);
+        const Var<double> y = op.call(s.attrs, {again}, Mutation::none, 0);
+        recorded = gradients(y, {again}, v, {.create_graph = true})[0].value().contiguous();
+    }
+    {
+        NoGrad guard;
+        ForwardScope forward;
+        Var<double> xv(x);
+        set_tangent(xv, Var<double>(u));
+        const Var<double> dy = tangent_of(op.call(s.attrs, {xv}, Mutation::none, 0));
+        tangent = dy.defined() ? dy.value().broadcast_to(x.shape()).contiguous() : Tensor<double>(x.shape());
+    }
+    const auto pv = plain.to_vector(), rv = recorded.to_vector(), tv = tangent.to_vector();
+    const auto vv = v.to_vector(), uv = u.to_vector();
+    for (index_t i = 0; i < x.numel(); i += 3) {
+        const auto k = static_cast<std::size_t>(i);
+        const double want_v = slope * vv[k], want_u = slope * uv[k];
+        const double err =
+            std::max({std::abs(pv[k] - want_v), std::abs(rv[k] - want_v), std::abs(tv[k] - want_u)});
+        r.kink_error = std::max(r.kink_error, std::isnan(err) ? INFINITY : err);
+        if (r.kink_error > 1e-12 && r.problem.empty()) {
+            std::ostringstream os;
+            os << "at the kink x = " << p[i] << " (element " << i << ") the derivative must be " << slope
+               << ": plain vjp gives " << pv[k] / vv[k] << ", recorded vjp " << rv[k] / vv[k] << ", jvp "
+               << tv[k] / uv[k];
+            r.problem = os.str();
+        }
+    }
 }
 
 void check_f32(const OpInfo& op, const Sample& s, const std::vector<Tensor<double>>& xs, SampleCheck& r,
@@ -155,7 +206,8 @@ OpCheck check_op(const OpInfo& op, const OpCheckOptions& o) {
         r.label = s.label;
         const std::vector<Tensor<double>> xs = sample_inputs(s, seed_of(op.name, si));
         Generator g(seed_of(op.name, si) + 29);
-        if (o.mutation == Mutation::detach) {  // first order is right by construction
+        // Detached rules are right to first order by construction: only the second order can tell.
+        if (o.mutation == Mutation::detach || o.mutation == Mutation::detach_cotangent) {
             check_second(op, s, xs, g, r, o.mutation);
             r.ok = r.problem.empty();
             out.ok = out.ok && r.ok;
@@ -172,6 +224,7 @@ OpCheck check_op(const OpInfo& op, const OpCheckOptions& o) {
             check_forward(op, s, xs, g, r, o);
             check_f32(op, s, xs, r, o);
             check_second(op, s, xs, g, r, Mutation::none);
+            if (s.kink_derivative) check_kink(op, s, xs, g, r);
         }
         r.ok = r.problem.empty();
         out.ok = out.ok && r.ok;
@@ -180,6 +233,7 @@ OpCheck check_op(const OpInfo& op, const OpCheckOptions& o) {
         out.worst_consistency = std::max(out.worst_consistency, r.consistency);
         out.worst_f32 = std::max(out.worst_f32, r.f32_error);
         out.worst_second = std::max(out.worst_second, r.second.worst_error);
+        out.worst_kink = std::max(out.worst_kink, r.kink_error);
         out.samples.push_back(std::move(r));
     }
     return out;
