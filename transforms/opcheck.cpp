@@ -46,19 +46,20 @@ void check_forward(const OpInfo& op, const Sample& s, const std::vector<Tensor<d
         us.push_back(normal<double>(x.shape(), 0.0, 1.0, g));
         for (double v : x.to_vector()) xmax = std::max(xmax, std::abs(v));
     }
-    // Through the forward-mode engine (ForwardScope, attach_tangent), as tg::jvp runs it.
-    Var<double> dy;
-    {
+    const Tensor<double> y = op.call(s.attrs, as_vars(xs), Mutation::none, 0).value();
+    // Through the forward-mode engine (ForwardScope, attach_tangent), as tg::jvp runs it; `only`
+    // >= 0: that input alone carries a tangent (the others are constants, as in a partial jvp).
+    auto jvp_of = [&](int only) {
         ForwardScope forward;
         std::vector<Var<double>> xv;
         for (std::size_t i = 0; i < xs.size(); ++i) {
             xv.emplace_back(xs[i]);
-            set_tangent(xv.back(), Var<double>(us[i]));
+            if (only < 0 || only == static_cast<int>(i)) set_tangent(xv.back(), Var<double>(us[i]));
         }
-        dy = tangent_of(op.call(s.attrs, xv, Mutation::none, 0));
-    }
-    const Tensor<double> y = op.call(s.attrs, as_vars(xs), Mutation::none, 0).value();
-    const Tensor<double> jv = dy.defined() ? dy.value().broadcast_to(y.shape()) : Tensor<double>(y.shape());
+        const Var<double> dy = tangent_of(op.call(s.attrs, xv, Mutation::none, 0));
+        return dy.defined() ? dy.value().broadcast_to(y.shape()).contiguous() : Tensor<double>(y.shape());
+    };
+    const Tensor<double> jv = jvp_of(-1);
     auto at = [&](double t) {
         std::vector<Tensor<double>> moved;
         for (std::size_t i = 0; i < xs.size(); ++i) moved.push_back(add(xs[i], mul(us[i], Tensor<double>::scalar(t))));
@@ -70,6 +71,12 @@ void check_forward(const OpInfo& op, const Sample& s, const std::vector<Tensor<d
     const Tensor<double> rich = div(sub(mul(d2, Tensor<double>::scalar(4.0)), d1), Tensor<double>::scalar(3.0));
     const Tensor<double> slack = abs(sub(d1, d2));
     r.forward_error = max_rel(jv, rich, &slack);
+    double linearity = 0;  // the partial JVPs, one input at a time, add up to the whole
+    if (xs.size() > 1) {
+        Tensor<double> parts(y.shape());
+        for (std::size_t i = 0; i < xs.size(); ++i) parts = add(parts, jvp_of(static_cast<int>(i)));
+        linearity = max_rel(parts, jv);
+    }
     if (r.forward_error > o.forward_tol && r.problem.empty()) {
         std::ostringstream os;
         os << "jvp differs from finite differences by " << r.forward_error;
@@ -90,6 +97,12 @@ void check_forward(const OpInfo& op, const Sample& s, const std::vector<Tensor<d
             if (leaves[i].has_grad()) rhs += sum_all(mul(leaves[i].grad(), us[i]));
     }
     r.consistency = std::abs(lhs - rhs) / std::max({1.0, std::abs(lhs), std::abs(rhs)});
+    if (linearity > o.consistency_tol && r.problem.empty()) {
+        std::ostringstream os;
+        os << "jvps with one input's tangent at a time do not add up to the jvp of all: " << linearity;
+        r.problem = os.str();
+    }
+    r.consistency = std::max(r.consistency, linearity);
     if (r.consistency > o.consistency_tol && r.problem.empty()) {
         std::ostringstream os;
         os << "<v, J u> is " << lhs << " by jvp but " << rhs << " by vjp";

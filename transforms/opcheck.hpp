@@ -16,7 +16,8 @@ struct SampleCheck {
     GradcheckReport reverse;   ///< VJP against finite differences
     GradcheckReport second;    ///< d/dx <u, J(x)^T v> by double backward against finite differences
     double forward_error = 0;  ///< JVP against finite differences (relative, worst element)
-    double consistency = 0;    ///< |<v, J u>_jvp - <J^T v, u>_vjp| / max(1, |.|)
+    double consistency = 0;    ///< |<v, J u>_jvp - <J^T v, u>_vjp| / max(1, |.|); also the partial
+                               ///< JVPs (one input's tangent at a time) against the whole JVP
     double f32_error = 0;      ///< float forward against double forward, relative to max(1, |y|)
     double kink_error = 0;     ///< samples with a kink_derivative: worst distance from it at x = 0
     bool ok = true;
