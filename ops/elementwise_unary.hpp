@@ -124,7 +124,11 @@ struct Abs : Unary<Abs> {
     static Var<T> dfdx(const Var<T>& x, const Var<T>&, const Attrs&) {
         return Var<T>(tg::sign(x.value()));  // piecewise constant: no second derivative
     }
-    static Samples samples() { return unary_samples(Domain::nonzero); }
+    static Samples samples() {
+        Samples s = unary_samples(Domain::nonzero), k = kink_samples(0.0);  // abs'(0) = 0
+        s.insert(s.end(), k.begin(), k.end());
+        return s;
+    }
 };
 
 // y = sin(x)     dy/dx = cos(x)
@@ -207,7 +211,11 @@ struct Relu : Unary<Relu> {
     static Var<T> dfdx(const Var<T>& x, const Var<T>&, const Attrs&) {
         return Var<T>(tg::step(x.value()));
     }
-    static Samples samples() { return unary_samples(Domain::nonzero); }
+    static Samples samples() {
+        Samples s = unary_samples(Domain::nonzero), k = kink_samples(0.0);  // relu'(0) = 0
+        s.insert(s.end(), k.begin(), k.end());
+        return s;
+    }
 };
 
 // y = x^p (p constant)     dy/dx = p x^(p-1)

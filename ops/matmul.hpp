@@ -23,7 +23,13 @@ struct MatMul {
                            tangent_map(a.dx[1], [&](const Var<T>& d) { return matmul(a.x[0], d); }));
     }
     static Samples samples() {
+        // Square operands too: with them a rule using B where B^T belongs still has the right
+        // shape, and only the values can tell.
         return {sample({{{3, 4}}, {{4, 5}}}, "2-D"),
+                sample({{{3, 3}}, {{3, 3}}}, "square 2-D"),
+                sample({{{2, 3, 3}}, {{2, 3, 3}}}, "square batched"),
+                sample({{{2, 3, 3}}, {{3, 3}}}, "square batched @ broadcast matrix"),
+                sample({{{3, 3}, Domain::any, true}, {{3, 3}}}, "square, transposed view"),
                 sample({{{1, 3}}, {{3, 1}}}, "row times column"),
                 sample({{{2, 3, 4}}, {{2, 4, 2}}}, "batched"),
                 sample({{{2, 3, 4}}, {{4, 2}}}, "batched @ broadcast matrix"),

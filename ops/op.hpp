@@ -2,6 +2,7 @@
 // What an op declaration is made of: the arguments its VJP and JVP rules receive, its sample
 // inputs, and apply<Op>, the one door through which public functions reach a registered op.
 #include <array>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,11 +15,12 @@ namespace tg {
 
 /// Where sample values are drawn from, so every op is checked where it is differentiable.
 enum class Domain {
-    any,        ///< uniform in (-2, 2)
-    positive,   ///< uniform in (0.5, 2)
-    nonzero,    ///< |x| in (0.2, 2), either sign: away from kinks at 0
-    open_unit,  ///< uniform in (-0.9, 0.9)
-    distinct,   ///< well separated values (no ties for max)
+    any,          ///< uniform in (-2, 2)
+    positive,     ///< uniform in (0.5, 2)
+    nonzero,      ///< |x| in (0.2, 2), either sign: away from kinks at 0
+    open_unit,    ///< uniform in (-0.9, 0.9)
+    distinct,     ///< well separated values (no ties for max)
+    kink,         ///< both sides of a kink at 0, near it and far: +-1e-3, +-0.1, +-1.2 (never 0 itself)
 };
 
 struct SampleInput {
@@ -31,6 +33,10 @@ struct Sample {
     std::vector<SampleInput> inputs;
     Attrs attrs{};
     std::string label;  ///< what the sample exercises
+    /// The derivative the op declares at its kink x = 0 (relu, abs: 0). When set, check_op also
+    /// evaluates the op with some elements exactly at 0 and pins that value in the fused plain
+    /// VJP, the recorded VJP and the JVP: finite differences cannot judge a kink.
+    std::optional<double> kink_derivative;
 };
 using Samples = std::vector<Sample>;
 

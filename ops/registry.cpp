@@ -14,6 +14,12 @@ namespace {
 
 template <class Op, class T, Mutation M, int K>
 void mutant_vjp(const VjpArgs<T>& a, Cotangents<T>& c) {
+    if constexpr (M == Mutation::detach_cotangent) {  // the rule sees its cotangent as a constant
+        VjpArgs<T> b = a;
+        b.gy = a.gy.detach();
+        detail::vjp_thunk<Op, T>(b, c);
+        return;
+    }
     detail::vjp_thunk<Op, T>(a, c);
     for (int i = 0; i < Op::arity; ++i) {
         if (!c[i].defined()) continue;
@@ -39,6 +45,7 @@ Var<double> call(const Attrs& a, const std::vector<Var<double>>& x, Mutation m, 
     if (m == Mutation::scale) fn = &mutant_vjp<Op, double, Mutation::scale, 0>;
     if (m == Mutation::flip) fn = &mutant_vjp<Op, double, Mutation::flip, 0>;
     if (m == Mutation::detach) fn = &mutant_vjp<Op, double, Mutation::detach, 0>;
+    if (m == Mutation::detach_cotangent) fn = &mutant_vjp<Op, double, Mutation::detach_cotangent, 0>;
     if (m == Mutation::drop)
         fn = k == 0 ? &mutant_vjp<Op, double, Mutation::drop, 0> : &mutant_vjp<Op, double, Mutation::drop, 1>;
     return call_with<Op, double>(fn, a, x, Seq{});
@@ -62,6 +69,10 @@ double draw(Domain d, Generator& g, index_t i) {
         case Domain::nonzero: return (u < 0.5 ? -1 : 1) * (0.2 + 1.8 * g.next_double());
         case Domain::open_unit: return -0.9 + 1.8 * u;
         case Domain::distinct: return 0.25 * static_cast<double>(i) + 0.05 * u;
+        case Domain::kink: {  // cycles through both sides, near the kink and far, by element index
+            static constexpr double at[] = {1e-3, -1e-3, 0.1, -0.1, 1.2, -1.2};
+            return at[i % 6] * (1 + 0.5 * u);
+        }
     }
     return u;
 }
@@ -82,7 +93,7 @@ std::vector<Tensor<double>> sample_inputs(const Sample& s, std::uint64_t seed) {
         Tensor<double> t = Tensor<double>::empty(storage);
         std::vector<index_t> order(static_cast<std::size_t>(t.numel()));
         std::iota(order.begin(), order.end(), 0);
-        if (in.domain == Domain::distinct)  // shuffled ranks: well separated, no ties
+        if (in.domain == Domain::distinct || in.domain == Domain::kink)  // shuffled: no ties / sides mixed
             for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[g.next_u64() % i]);
         double* p = t.data();
         for (index_t i = 0; i < t.numel(); ++i) p[i] = draw(in.domain, g, order[static_cast<std::size_t>(i)]);

@@ -10,7 +10,9 @@ namespace tg {
 
 /// Deliberate corruptions of a VJP rule, to prove that the checks can fail. `detach` keeps the
 /// VJP's value but cuts its dependence on the primal: right to first order, wrong to second.
-enum class Mutation { none, scale, flip, drop, detach };
+/// `detach_cotangent` runs the rule on a detached cotangent: right whenever the cotangent is a
+/// constant, wrong when it depends on x (as in the gradient of sum(sin(op(x)))).
+enum class Mutation { none, scale, flip, drop, detach, detach_cotangent };
 
 struct OpInfo {
     const char* name;

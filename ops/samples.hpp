@@ -8,6 +8,17 @@ inline Sample sample(std::vector<SampleInput> in, std::string label = {}, Attrs 
     return Sample{std::move(in), attrs, std::move(label)};
 }
 
+/// Samples for an elementwise op with a kink at 0 whose declared derivative there is `d`: values
+/// on both sides of it, near (1e-3) and far, then the same shapes with elements exactly at +0 and
+/// -0 where check_op pins `d` in every mode.
+inline Samples kink_samples(double d) {
+    Samples s = {sample({{{}, Domain::kink}}, "scalar near the kink"),
+                 sample({{{3, 5}, Domain::kink}}, "both sides of the kink"),
+                 sample({{{4, 3}, Domain::kink, true}}, "transposed, both sides of the kink")};
+    for (auto& k : s) k.kink_derivative = d;
+    return s;
+}
+
 /// The standard shapes for an elementwise unary op: scalar, size-1, odd 2-D, 3-D, a transposed
 /// view, and an empty tensor.
 inline Samples unary_samples(Domain d) {

@@ -1,7 +1,9 @@
 // opcheck: runs every check of the op registry and prints one row per op: the worst error of the
 // VJP against finite differences (reverse), of the JVP against finite differences (forward),
 // of <v, J u> by JVP against by VJP, of second derivatives by double backward (2nd), and of the
-// float32 forward against float64.
+// float32 forward against float64. 2nd differentiates <u, grad <v, sin(op(x))>>, so the
+// cotangent reaching the op depends on x; samples at a kink also pin the declared derivative
+// there (the per-sample "kink" column).
 //   opcheck            all ops
 //   opcheck sin matmul only these, with a line per sample
 //   opcheck -v         a line per sample for every op
@@ -39,9 +41,9 @@ int main(int argc, char** argv) {
                     r.worst_forward, r.worst_consistency, r.worst_second, r.worst_f32, r.ok ? "ok" : "FAILED");
         for (const auto& s : r.samples) {
             if (verbose || !s.ok)
-                std::printf("    %-28s reverse %.1e  forward %.1e  <u,Jv> %.1e  2nd %.1e  f32 %.1e  %s\n", s.label.c_str(),
-                            s.reverse.worst_error, s.forward_error, s.consistency, s.second.worst_error, s.f32_error,
-                            s.ok ? "ok" : "FAILED");
+                std::printf("    %-34s reverse %.1e  forward %.1e  <u,Jv> %.1e  2nd %.1e  f32 %.1e  kink %.1e  %s\n",
+                            s.label.c_str(), s.reverse.worst_error, s.forward_error, s.consistency,
+                            s.second.worst_error, s.f32_error, s.kink_error, s.ok ? "ok" : "FAILED");
             if (!s.ok) std::printf("%s\n", s.problem.c_str());
         }
         (r.ok ? passed : failed)++;

@@ -46,19 +46,20 @@ void check_forward(const OpInfo& op, const Sample& s, const std::vector<Tensor<d
         us.push_back(normal<double>(x.shape(), 0.0, 1.0, g));
         for (double v : x.to_vector()) xmax = std::max(xmax, std::abs(v));
     }
-    // Through the forward-mode engine (ForwardScope, attach_tangent), as tg::jvp runs it.
-    Var<double> dy;
-    {
+    const Tensor<double> y = op.call(s.attrs, as_vars(xs), Mutation::none, 0).value();
+    // Through the forward-mode engine (ForwardScope, attach_tangent), as tg::jvp runs it; `only`
+    // >= 0: that input alone carries a tangent (the others are constants, as in a partial jvp).
+    auto jvp_of = [&](int only) {
         ForwardScope forward;
         std::vector<Var<double>> xv;
         for (std::size_t i = 0; i < xs.size(); ++i) {
             xv.emplace_back(xs[i]);
-            set_tangent(xv.back(), Var<double>(us[i]));
+            if (only < 0 || only == static_cast<int>(i)) set_tangent(xv.back(), Var<double>(us[i]));
         }
-        dy = tangent_of(op.call(s.attrs, xv, Mutation::none, 0));
-    }
-    const Tensor<double> y = op.call(s.attrs, as_vars(xs), Mutation::none, 0).value();
-    const Tensor<double> jv = dy.defined() ? dy.value().broadcast_to(y.shape()) : Tensor<double>(y.shape());
+        const Var<double> dy = tangent_of(op.call(s.attrs, xv, Mutation::none, 0));
+        return dy.defined() ? dy.value().broadcast_to(y.shape()).contiguous() : Tensor<double>(y.shape());
+    };
+    const Tensor<double> jv = jvp_of(-1);
     auto at = [&](double t) {
         std::vector<Tensor<double>> moved;
         for (std::size_t i = 0; i < xs.size(); ++i) moved.push_back(add(xs[i], mul(us[i], Tensor<double>::scalar(t))));
@@ -70,6 +71,12 @@ void check_forward(const OpInfo& op, const Sample& s, const std::vector<Tensor<d
     const Tensor<double> rich = div(sub(mul(d2, Tensor<double>::scalar(4.0)), d1), Tensor<double>::scalar(3.0));
     const Tensor<double> slack = abs(sub(d1, d2));
     r.forward_error = max_rel(jv, rich, &slack);
+    double linearity = 0;  // the partial JVPs, one input at a time, add up to the whole
+    if (xs.size() > 1) {
+        Tensor<double> parts(y.shape());
+        for (std::size_t i = 0; i < xs.size(); ++i) parts = add(parts, jvp_of(static_cast<int>(i)));
+        linearity = max_rel(parts, jv);
+    }
     if (r.forward_error > o.forward_tol && r.problem.empty()) {
         std::ostringstream os;
         os << "jvp differs from finite differences by " << r.forward_error;
@@ -90,6 +97,12 @@ void check_forward(const OpInfo& op, const Sample& s, const std::vector<Tensor<d
             if (leaves[i].has_grad()) rhs += sum_all(mul(leaves[i].grad(), us[i]));
     }
     r.consistency = std::abs(lhs - rhs) / std::max({1.0, std::abs(lhs), std::abs(rhs)});
+    if (linearity > o.consistency_tol && r.problem.empty()) {
+        std::ostringstream os;
+        os << "jvps with one input's tangent at a time do not add up to the jvp of all: " << linearity;
+        r.problem = os.str();
+    }
+    r.consistency = std::max(r.consistency, linearity);
     if (r.consistency > o.consistency_tol && r.problem.empty()) {
         std::ostringstream os;
         os << "<v, J u> is " << lhs << " by jvp but " << rhs << " by vjp";
@@ -97,8 +110,11 @@ void check_forward(const OpInfo& op, const Sample& s, const std::vector<Tensor<d
     }
 }
 
-// Second order (gradgradcheck): the VJP as a function of the primal, s(x) = <u, J(x)^T v>, is
+// Second order (gradgradcheck): s(x) = <u, grad_x <v, sin(op(x))>> = <u, J(x)^T (v cos(op(x)))>,
 // differentiated by double backward (create_graph) and compared with finite differences of s.
+// The nonlinear outer function makes the cotangent reaching the op depend on x, so a rule that
+// treats its cotangent as a constant (detaches it) is caught; with a constant seed it would not be,
+// and linear ops would have nothing to check.
 void check_second(const OpInfo& op, const Sample& s, const std::vector<Tensor<double>>& xs, Generator& g,
                   SampleCheck& r, Mutation mutation) {
     Tensor<double> v;
@@ -112,7 +128,7 @@ void check_second(const OpInfo& op, const Sample& s, const std::vector<Tensor<do
         const Var<double> y = op.call(s.attrs, in, mutation, 0);
         Var<double> total(0.0);
         if (!y.requires_grad()) return total;
-        const auto gs = gradients(y, in, v, {.create_graph = create_graph});
+        const auto gs = gradients(sin(y), in, v, {.create_graph = create_graph});
         for (std::size_t i = 0; i < in.size(); ++i) total = total + sum(gs[i] * Var<double>(us[i]));
         return total;
     };
@@ -130,6 +146,54 @@ void check_second(const OpInfo& op, const Sample& s, const std::vector<Tensor<do
     go.seed = g.next_u64();
     r.second = gradcheck(s_of_x, xs, go);
     if (!r.second.ok && r.problem.empty()) r.problem = "second derivatives differ from finite differences:\n" + r.second.str();
+}
+
+// At the kink itself finite differences cannot judge (relu's central difference at 0 is 1/2):
+// the op declares its derivative there, and every path must give exactly that value: the fused
+// plain VJP, the recorded (differentiable) VJP and the JVP. Some elements are set to +0 and -0.
+void check_kink(const OpInfo& op, const Sample& s, const std::vector<Tensor<double>>& xs, Generator& g,
+                SampleCheck& r) {
+    const double slope = *s.kink_derivative;
+    Tensor<double> x = xs[0].clone();
+    double* p = x.data();
+    for (index_t i = 0; i < x.numel(); i += 3) p[i] = (i / 3) % 2 ? -0.0 : 0.0;
+    const Tensor<double> v = normal<double>(x.shape(), 0.0, 1.0, g);
+    const Tensor<double> u = normal<double>(x.shape(), 0.0, 1.0, g);
+    Tensor<double> plain, recorded, tangent;
+    {
+        EnableGrad on;
+        TapeScope<double> scope;
+        const Var<double> leaf(x, true);
+        op.call(s.attrs, {leaf}, Mutation::none, 0).backward(v);
+        plain = leaf.grad().contiguous();
+        const Var<double> again(x, true);
+        const Var<double> y = op.call(s.attrs, {again}, Mutation::none, 0);
+        recorded = gradients(y, {again}, v, {.create_graph = true})[0].value().contiguous();
+    }
+    {
+        NoGrad guard;
+        ForwardScope forward;
+        Var<double> xv(x);
+        set_tangent(xv, Var<double>(u));
+        const Var<double> dy = tangent_of(op.call(s.attrs, {xv}, Mutation::none, 0));
+        tangent = dy.defined() ? dy.value().broadcast_to(x.shape()).contiguous() : Tensor<double>(x.shape());
+    }
+    const auto pv = plain.to_vector(), rv = recorded.to_vector(), tv = tangent.to_vector();
+    const auto vv = v.to_vector(), uv = u.to_vector();
+    for (index_t i = 0; i < x.numel(); i += 3) {
+        const auto k = static_cast<std::size_t>(i);
+        const double want_v = slope * vv[k], want_u = slope * uv[k];
+        const double err =
+            std::max({std::abs(pv[k] - want_v), std::abs(rv[k] - want_v), std::abs(tv[k] - want_u)});
+        r.kink_error = std::max(r.kink_error, std::isnan(err) ? INFINITY : err);
+        if (r.kink_error > 1e-12 && r.problem.empty()) {
+            std::ostringstream os;
+            os << "at the kink x = " << p[i] << " (element " << i << ") the derivative must be " << slope
+               << ": plain vjp gives " << pv[k] / vv[k] << ", recorded vjp " << rv[k] / vv[k] << ", jvp "
+               << tv[k] / uv[k];
+            r.problem = os.str();
+        }
+    }
 }
 
 void check_f32(const OpInfo& op, const Sample& s, const std::vector<Tensor<double>>& xs, SampleCheck& r,
@@ -155,7 +219,8 @@ OpCheck check_op(const OpInfo& op, const OpCheckOptions& o) {
         r.label = s.label;
         const std::vector<Tensor<double>> xs = sample_inputs(s, seed_of(op.name, si));
         Generator g(seed_of(op.name, si) + 29);
-        if (o.mutation == Mutation::detach) {  // first order is right by construction
+        // Detached rules are right to first order by construction: only the second order can tell.
+        if (o.mutation == Mutation::detach || o.mutation == Mutation::detach_cotangent) {
             check_second(op, s, xs, g, r, o.mutation);
             r.ok = r.problem.empty();
             out.ok = out.ok && r.ok;
@@ -172,6 +237,7 @@ OpCheck check_op(const OpInfo& op, const OpCheckOptions& o) {
             check_forward(op, s, xs, g, r, o);
             check_f32(op, s, xs, r, o);
             check_second(op, s, xs, g, r, Mutation::none);
+            if (s.kink_derivative) check_kink(op, s, xs, g, r);
         }
         r.ok = r.problem.empty();
         out.ok = out.ok && r.ok;
@@ -180,6 +246,7 @@ OpCheck check_op(const OpInfo& op, const OpCheckOptions& o) {
         out.worst_consistency = std::max(out.worst_consistency, r.consistency);
         out.worst_f32 = std::max(out.worst_f32, r.f32_error);
         out.worst_second = std::max(out.worst_second, r.second.worst_error);
+        out.worst_kink = std::max(out.worst_kink, r.kink_error);
         out.samples.push_back(std::move(r));
     }
     return out;
