@@ -85,7 +85,8 @@ std::optional<std::uint32_t> Tape<T>::find_leaf(const VarNode<T>* n) const {
             if (leaves[i].get() == n) return leaf_slots[i];
         return std::nullopt;
     }
-    for (std::size_t i = leaf_index.size(); i < leaves.size(); ++i) leaf_index.emplace(leaves[i].get(), leaf_slots[i]);
+    for (std::size_t i = leaf_index.size(); i < leaves.size(); ++i)
+        leaf_index.emplace(leaves[i].get(), leaf_slots[i]);
     const auto it = leaf_index.find(n);
     if (it == leaf_index.end()) return std::nullopt;
     return it->second;
@@ -150,44 +151,56 @@ template <class T>
 Var<T> record(VjpFn<T> vjp, const char* name, const Attrs& attrs, Tensor<T>&& y, const Var<T>* const* inputs,
               int n_in, std::shared_ptr<const void> state, AddIntoFn<T> add_into, unsigned saved) {
     Tape<T>& tape = active_tape<T>();
-    Node<T> node;  // filled here, moved into the tape only if some input needs a gradient
-    node.vjp = vjp;
-    node.add_into = add_into;
-    node.saved = saved;
-    node.name = name;
-    node.n_in = n_in;
-    node.attrs = attrs;
-    node.state = std::move(state);
+    // First which inputs need a cotangent and their slots; the node is written in place on the
+    // tape only if one does (no node built on the stack and moved: it is a few hundred bytes).
+    unsigned needs = 0;
+    std::array<std::uint32_t, max_inputs> slots{};
     for (int i = 0; i < n_in; ++i) {
-        const auto& in = inputs[i]->node();
-        node.in[i] = in;
-        node.in_version[i] = in->value.version();
-        if (in->tangent) {
-            node.in_tangent[i] = in->tangent.get();
-            node.in_tangent_version[i] = in->tangent->value.version();
-        }
-        if (!in->requires_grad) continue;
-        if (in->is_leaf) {
-            node.in_slot[i] = tape.leaf_slot(in);
-            node.needs |= 1u << i;
-        } else if (in->gen == tape.gen) {
-            node.in_slot[i] = in->slot;
-            node.needs |= 1u << i;
-        } else if (find_tape<T>(in->gen) == nullptr) {
+        const VarNode<T>& in = *inputs[i]->node();
+        if (!in.requires_grad) continue;
+        if (in.is_leaf) {
+            const std::uint64_t h = in.hint.load(std::memory_order_relaxed);  // inline fast path
+            const auto s = static_cast<std::uint32_t>(h);
+            const bool hit = (h >> 32) == (tape.gen & 0xffffffffu) && s < tape.owner.size() &&
+                             tape.owner[s] == &in;
+            slots[i] = hit ? s : tape.leaf_slot(inputs[i]->node());
+            needs |= 1u << i;
+        } else if (in.gen == tape.gen) {
+            slots[i] = in.slot;
+            needs |= 1u << i;
+        } else if (find_tape<T>(in.gen) == nullptr) {
             released_error(name, i);
         }  // else: an output of an outer tape, a constant here (NOTE [nesting])
     }
     auto out = std::make_shared<VarNode<T>>();
     out->value = std::move(y);
-    if (node.needs == 0) return Var<T>(std::move(out));
+    if (needs == 0) return Var<T>(std::move(out));
     out->requires_grad = true;
     out->is_leaf = false;
     out->gen = tape.gen;
     out->slot = tape.new_slot(out.get());
+
+    Node<T>& node = tape.nodes.emplace_back();  // a reused slot: every field is written
+    node.vjp = vjp;
+    node.add_into = add_into;
+    node.saved = saved;
+    node.name = name;
+    node.n_in = n_in;
+    node.needs = needs;
+    node.attrs = attrs;
+    node.state = std::move(state);
+    for (int i = 0; i < n_in; ++i) {
+        const auto& in = inputs[i]->node();
+        node.in[i] = in;
+        node.in_slot[i] = slots[i];
+        node.in_version[i] = in->value.version();
+        const VarNode<T>* t = in->tangent.get();
+        node.in_tangent[i] = t;
+        node.in_tangent_version[i] = t ? t->value.version() : 0;
+    }
     node.out_slot = out->slot;
     node.out_version = out->value.version();
     node.out = out;
-    tape.nodes.emplace_back() = std::move(node);
     return Var<T>(std::move(out));
 }
 
