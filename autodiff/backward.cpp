@@ -192,8 +192,14 @@ std::vector<Var<T>> sweep(detail::Tape<T>& tape, const Var<T>& root, const Tenso
         for (int j = 0; j < nd.n_in; ++j) args.x[j] = Var<T>(nd.in[j]);
         Cotangents<T> c;
         nd.vjp(args, c);
-        for (int j = 0; j < nd.n_in; ++j)
-            if (((nd.needs >> j) & 1u) && c[j].defined()) add_adjoint(adj[nd.in_slot[j]], c[j]);
+        for (int j = 0; j < nd.n_in; ++j) {
+            if (!((nd.needs >> j) & 1u) || !c[j].defined()) continue;
+            if (!(c[j].shape() == nd.in[j]->value.shape()))  // a broken rule: an error, not a crash
+                throw AutogradError(std::string(api) + ": the VJP of '" + nd.name + "' returned shape " +
+                                    c[j].shape().str() + " for input " + std::to_string(j) + " of shape " +
+                                    nd.in[j]->value.shape().str());
+            add_adjoint(adj[nd.in_slot[j]], c[j]);
+        }
     }
     return adj;
 }
