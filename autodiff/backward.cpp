@@ -248,10 +248,10 @@ void Var<T>::backward(const Tensor<T>& seed, const BackwardOptions& opts) const 
         // only real holders (another leaf's entry still holding one buffer makes this one a copy,
         // and the last holder takes the buffer over). A leaf first registered by an op that a
         // create_graph sweep recorded has no adjoint here.
-        for (std::size_t i = 0; i < tape.leaves.size(); ++i) {
-            if (tape.leaf_slots[i] >= adj.size()) continue;
-            Var<T> g = std::move(adj[tape.leaf_slots[i]]);
-            if (g.defined()) accumulate(tape.leaves[i]->grad, std::move(g));
+        for (auto& leaf : tape.leaves) {
+            if (leaf.slot >= adj.size()) continue;
+            Var<T> g = std::move(adj[leaf.slot]);
+            if (g.defined()) accumulate(leaf.node->grad, std::move(g));
         }
     }
     if (!keep) tape.release();

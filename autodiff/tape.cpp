@@ -47,9 +47,8 @@ void Tape<T>::release() {
             "(a VJP rule released it); run autodiff inside a rule under a tg::TapeScope of its own");
     nodes.clear();
     leaves.clear();
-    leaf_slots.clear();
     owner.clear();
-    leaf_index.clear();
+    if (!leaf_index.empty()) leaf_index.clear();
     n_slots = 0;
     gen = next_gen.fetch_add(1, std::memory_order_relaxed);
 }
@@ -81,12 +80,12 @@ template <class T>
 std::optional<std::uint32_t> Tape<T>::find_leaf(const VarNode<T>* n) const {
     constexpr std::size_t scan_max = 32;
     if (leaves.size() <= scan_max) {
-        for (std::size_t i = 0; i < leaves.size(); ++i)
-            if (leaves[i].get() == n) return leaf_slots[i];
+        for (const Leaf& l : leaves)
+            if (l.node.get() == n) return l.slot;
         return std::nullopt;
     }
     for (std::size_t i = leaf_index.size(); i < leaves.size(); ++i)
-        leaf_index.emplace(leaves[i].get(), leaf_slots[i]);
+        leaf_index.emplace(leaves[i].node.get(), leaves[i].slot);
     const auto it = leaf_index.find(n);
     if (it == leaf_index.end()) return std::nullopt;
     return it->second;
@@ -97,11 +96,11 @@ std::uint32_t Tape<T>::leaf_slot(const std::shared_ptr<VarNode<T>>& n) {
     const std::uint64_t h = n->hint.load(std::memory_order_relaxed);
     const auto s = static_cast<std::uint32_t>(h);
     if ((h >> 32) == (gen & 0xffffffffu) && s < owner.size() && owner[s] == n.get()) return s;
-    std::optional<std::uint32_t> slot = find_leaf(n.get());
+    // A fresh tape (the common case after a release) has no leaves to search.
+    std::optional<std::uint32_t> slot = leaves.empty() ? std::nullopt : find_leaf(n.get());
     if (!slot) {
         slot = new_slot(n.get());
-        leaves.push_back(n);
-        leaf_slots.push_back(*slot);
+        leaves.push_back(Leaf{n, *slot});
     }
     n->hint.store(pack_hint(gen, *slot), std::memory_order_relaxed);
     return *slot;

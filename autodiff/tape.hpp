@@ -111,6 +111,7 @@ public:
             for (auto& p : n.in) p.reset();
             n.out.reset();
             n.state.reset();
+            n.attrs.index.reset();  // labels and indices can be large
         }
         size_ = 0;
     }
@@ -124,8 +125,11 @@ private:
 template <class T>
 struct Tape {
     NodeList<T> nodes;
-    std::vector<std::shared_ptr<VarNode<T>>> leaves;  // registered leaves, by registration order
-    std::vector<std::uint32_t> leaf_slots;            // leaves[i]'s slot on this tape
+    struct Leaf {
+        std::shared_ptr<VarNode<T>> node;
+        std::uint32_t slot;  // its slot on this tape
+    };
+    std::vector<Leaf> leaves;  // registered leaves, by registration order
     std::vector<const VarNode<T>*> owner;             // by slot: the node whose adjoint it holds
     mutable std::unordered_map<const VarNode<T>*, std::uint32_t> leaf_index;  // see find_leaf
     std::uint32_t n_slots = 0;

@@ -65,7 +65,7 @@ template <class F>
 Tensor<T>& Tensor<T>::update(const Tensor& o, const char* op, F f) {
     check_writable(op);
     o.require_defined(op);
-    if (!(broadcast_shapes(shape_, o.shape(), op) == shape_))
+    if (!(o.shape_ == shape_) && !(broadcast_shapes(shape_, o.shape(), op) == shape_))
         throw ShapeError(std::string(op) + ": cannot combine shape " + o.shape().str() + " into shape " +
                          shape_.str());
     // In place unless o views this tensor's storage (a += a.transpose() must read the old values).

@@ -59,7 +59,14 @@ Tensor<T> Tensor<T>::empty(const Shape& shape, const char* op) {
     t.buf_ = allocate<T>(n, shape, op);
     t.data_ = static_cast<T*>(t.buf_.data());
     t.shape_ = shape;
-    t.strides_ = contiguous_strides(shape);
+    // Strides without overflow checks: checked_numel bounded the product of the nonzero
+    // dimensions, and every stride is a partial product of them.
+    t.strides_ = shape;
+    index_t stride = 1;
+    for (int i = shape.size() - 1; i >= 0; --i) {
+        t.strides_[i] = stride;
+        stride *= std::max<index_t>(shape[i], 1);
+    }
     return t;
 }
 
