@@ -277,9 +277,10 @@ Tensor<T> conv_transpose2d(const Tensor<T>& g_in, const Tensor<T>& w_in, const C
                          pair_str(H, W) + " (input " + gs.str() + ", weight " + ws.str() + ")");
     const Shape zs{gs[0], ws[1] * p.groups, H, W};
     const Geometry g = geometry("conv_transpose2d", zs, ws[0], ws[1], ws[2], ws[3], p, ws);
-    Tensor<T> z(zs);
     const index_t K = g.K(), P = g.P();
-    if (z.numel() == 0 || g.O == 0) return z;
+    if (zs.numel() == 0 || g.O == 0) return Tensor<T>(zs);
+    // Each sample's plane is zeroed just before col2im adds into it (while it is in cache).
+    Tensor<T> z = Tensor<T>::empty(zs, "conv_transpose2d");
     const Tensor<T> gy = g_in.contiguous(), w = w_in.contiguous();
     const T* gp = gy.data();
     const T* wp = w.data();
@@ -293,7 +294,10 @@ Tensor<T> conv_transpose2d(const Tensor<T>& g_in, const Tensor<T>& w_in, const C
             for (index_t gr = 0; gr < p.groups; ++gr)
                 gemm<T>(true, false, K, P, g.Og, wp + gr * g.Og * K, K, gp + (n * g.O + gr * g.Og) * P, P,
                         T(0), cols + gr * K * P, P);
-            if (!direct) col2im(buf.data(), g, p, zn);
+            if (!direct) {
+                std::fill(zn, zn + g.C * g.H * g.W, T(0));
+                col2im(buf.data(), g, p, zn);
+            }
         }
     });
     return z;
