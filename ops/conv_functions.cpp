@@ -4,7 +4,8 @@
 
 #include <string>
 
-#include "all_ops.hpp"
+#include "conv.hpp"  // only the conv family: all_ops.hpp would add every op header to parse
+#include "pool.hpp"
 
 namespace tg {
 
