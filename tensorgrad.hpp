@@ -21,6 +21,7 @@
 
 #include "ops/custom_function.hpp"
 #include "ops/functions.hpp"
+#include "ops/conv_functions.hpp"  // conv family
 
 #include "transforms/functional.hpp"
 #include "transforms/gradcheck.hpp"

@@ -5,3 +5,6 @@
 #include "matmul.hpp"
 #include "reduce.hpp"
 #include "shape_ops.hpp"
+// conv family
+#include "conv.hpp"
+#include "pool.hpp"

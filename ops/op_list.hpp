@@ -16,10 +16,17 @@ struct Sum; struct Mean; struct MaxAxis;
 struct Reshape; struct Copy; struct Permute; struct BroadcastTo; struct SumTo; struct Slice; struct SliceTranspose;
 // matmul.hpp
 struct MatMul;
+// conv family: ops/conv.hpp, ops/pool.hpp
+struct Conv2d; struct ConvTranspose2d; struct Conv2dWeight; struct MaxPool2d; struct MaxPool2dGather;
+struct MaxPool2dScatter; struct AvgPool2d; struct AvgPool2dTranspose; struct AdaptiveAvgPool2d;
+struct AdaptiveAvgPool2dTranspose;
 
 using OpList = std::tuple<Neg, Square, Sqrt, Exp, Log, Abs, Sin, Cos, Tanh, Sigmoid, Relu, PowScalar,
                           Add, Sub, Mul, Div, Pow, Sum, Mean, MaxAxis, Reshape, Copy, Permute, BroadcastTo,
-                          SumTo, Slice, SliceTranspose, MatMul>;
+                          SumTo, Slice, SliceTranspose, MatMul
+                          // conv family
+                          , Conv2d, ConvTranspose2d, Conv2dWeight, MaxPool2d, MaxPool2dGather, MaxPool2dScatter,
+                          AvgPool2d, AvgPool2dTranspose, AdaptiveAvgPool2d, AdaptiveAvgPool2dTranspose>;
 }  // namespace tg::ops
 
 namespace tg {
