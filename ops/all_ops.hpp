@@ -5,3 +5,6 @@
 #include "matmul.hpp"
 #include "reduce.hpp"
 #include "shape_ops.hpp"
+// shape_index family
+#include "index_ops.hpp"
+#include "reduce_more.hpp"

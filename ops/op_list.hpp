@@ -16,10 +16,16 @@ struct Sum; struct Mean; struct MaxAxis;
 struct Reshape; struct Copy; struct Permute; struct BroadcastTo; struct SumTo; struct Slice; struct SliceTranspose;
 // matmul.hpp
 struct MatMul;
+// shape_index family: index_ops.hpp, reduce_more.hpp
+struct Concat; struct IndexSelect; struct IndexAdd; struct Gather; struct ScatterAdd;
+struct Variance; struct StdDev; struct Prod; struct Cumsum; struct Cumprod; struct Amax; struct Amin; struct Norm2;
 
 using OpList = std::tuple<Neg, Square, Sqrt, Exp, Log, Abs, Sin, Cos, Tanh, Sigmoid, Relu, PowScalar,
                           Add, Sub, Mul, Div, Pow, Sum, Mean, MaxAxis, Reshape, Copy, Permute, BroadcastTo,
-                          SumTo, Slice, SliceTranspose, MatMul>;
+                          SumTo, Slice, SliceTranspose, MatMul,
+                          // shape_index family
+                          Concat, IndexSelect, IndexAdd, Gather, ScatterAdd, Variance, StdDev, Prod, Cumsum,
+                          Cumprod, Amax, Amin, Norm2>;
 }  // namespace tg::ops
 
 namespace tg {
