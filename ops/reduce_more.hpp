@@ -45,16 +45,21 @@ Var<T> centered(const Var<T>& x, const Attrs& a) {
 struct Variance {
     static constexpr const char* name = "var";
     static constexpr int arity = 1;
-    template <class T> static Tensor<T> forward(const Attrs& a, const Tensor<T>& x) {
+    template <class T>
+    static Tensor<T> forward(const Attrs& a, const Tensor<T>& x) {
         return tg::var(x, a.axes, a.scalar, a.keepdims);
     }
-    template <class T> static T scale(const Var<T>& x, const Attrs& a) {
+    template <class T>
+    static T scale(const Var<T>& x, const Attrs& a) {
         return static_cast<T>(2 / (static_cast<double>(group_size(x.shape(), a)) - a.scalar));
     }
-    template <class T> static void vjp(const VjpArgs<T>& a, Cotangents<T>& c) {
-        c[0] = reshape(a.gy, kept_shape(a.x[0].shape(), a.attrs)) * centered(a.x[0], a.attrs) * scale(a.x[0], a.attrs);
+    template <class T>
+    static void vjp(const VjpArgs<T>& a, Cotangents<T>& c) {
+        c[0] = reshape(a.gy, kept_shape(a.x[0].shape(), a.attrs)) * centered(a.x[0], a.attrs) *
+               scale(a.x[0], a.attrs);
     }
-    template <class T> static Var<T> jvp(const JvpArgs<T>& a) {
+    template <class T>
+    static Var<T> jvp(const JvpArgs<T>& a) {
         return tangent_map(a.dx[0], [&](const Var<T>& d) {
             return sum(centered(a.x[0], a.attrs) * d, a.attrs.axes, a.attrs.keepdims) * scale(a.x[0], a.attrs);
         });
@@ -68,20 +73,27 @@ struct Variance {
 struct StdDev {
     static constexpr const char* name = "std";
     static constexpr int arity = 1;
-    template <class T> static Tensor<T> forward(const Attrs& a, const Tensor<T>& x) {
+    template <class T>
+    static Tensor<T> forward(const Attrs& a, const Tensor<T>& x) {
         return tg::sqrt(tg::var(x, a.axes, a.scalar, a.keepdims));
     }
-    template <class T> static Var<T> denominator(const Var<T>& x, const Var<T>& y, const Attrs& a) {
+    template <class T>
+    static Var<T> denominator(const Var<T>& x, const Var<T>& y, const Attrs& a) {
         const Var<T> k = reshape(y, kept_shape(x.shape(), a));
         const T dof = static_cast<T>(static_cast<double>(group_size(x.shape(), a)) - a.scalar);
         return (k + Var<T>(tg::equal(k.value(), Tensor<T>::scalar(T(0))))) * dof;
     }
-    template <class T> static void vjp(const VjpArgs<T>& a, Cotangents<T>& c) {
-        c[0] = reshape(a.gy, kept_shape(a.x[0].shape(), a.attrs)) * centered(a.x[0], a.attrs) / denominator(a.x[0], a.y, a.attrs);
+    template <class T>
+    static void vjp(const VjpArgs<T>& a, Cotangents<T>& c) {
+        c[0] = reshape(a.gy, kept_shape(a.x[0].shape(), a.attrs)) * centered(a.x[0], a.attrs) /
+               denominator(a.x[0], a.y, a.attrs);
     }
-    template <class T> static Var<T> jvp(const JvpArgs<T>& a) {
+    template <class T>
+    static Var<T> jvp(const JvpArgs<T>& a) {
         return tangent_map(a.dx[0], [&](const Var<T>& d) {
-            return reshape(sum(centered(a.x[0], a.attrs) * d, a.attrs.axes, true) / denominator(a.x[0], a.y, a.attrs), a.y.shape());
+            return reshape(sum(centered(a.x[0], a.attrs) * d, a.attrs.axes, true) /
+                               denominator(a.x[0], a.y, a.attrs),
+                           a.y.shape());
         });
     }
     static Samples samples() { return var_samples(); }
@@ -93,17 +105,21 @@ struct StdDev {
 struct Prod {
     static constexpr const char* name = "prod";
     static constexpr int arity = 1;
-    template <class T> static Tensor<T> forward(const Attrs& a, const Tensor<T>& x) {
+    template <class T>
+    static Tensor<T> forward(const Attrs& a, const Tensor<T>& x) {
         return tg::prod(x, a.axes, a.keepdims);
     }
-    template <class T> static void vjp(const VjpArgs<T>& a, Cotangents<T>& c) {
+    template <class T>
+    static void vjp(const VjpArgs<T>& a, Cotangents<T>& c) {
         const Var<T> gy = reshape(a.gy, kept_shape(a.x[0].shape(), a.attrs));
         if (plain_mode()) c[0] = Var<T>(tg::prod_vjp(a.x[0].value(), a.attrs.axes, gy.value()));
         else c[0] = gy * detail::others_product(a.x[0], a.attrs.axes);
     }
-    template <class T> static Var<T> jvp(const JvpArgs<T>& a) {
+    template <class T>
+    static Var<T> jvp(const JvpArgs<T>& a) {
         return tangent_map(a.dx[0], [&](const Var<T>& d) {
-            const Tensor<T> others = tg::prod_vjp(a.x[0].value(), a.attrs.axes, ones<T>(kept_shape(a.x[0].shape(), a.attrs)));
+            const Tensor<T> others = tg::prod_vjp(a.x[0].value(), a.attrs.axes,
+                                                  ones<T>(kept_shape(a.x[0].shape(), a.attrs)));
             return sum(Var<T>(others) * d, a.attrs.axes, a.attrs.keepdims);
         });
     }
@@ -129,11 +145,16 @@ inline Attrs scan_attrs(int axis, index_t direction = 1) {
 // vjp: xbar = the same scan in the other direction      jvp: dy = cumsum(dx)
 struct Cumsum : Linear<Cumsum> {
     static constexpr const char* name = "cumsum";
-    template <class T> static Tensor<T> forward(const Attrs& a, const Tensor<T>& x) {
+    template <class T>
+    static Tensor<T> forward(const Attrs& a, const Tensor<T>& x) {
         return tg::cumsum(x, a.axis, a.step < 0);
     }
-    template <class T> static Var<T> apply_to(const Var<T>& d, const Attrs& a) { return apply<Cumsum, T>(a, d); }
-    template <class T> static void vjp(const VjpArgs<T>& a, Cotangents<T>& c) {
+    template <class T>
+    static Var<T> apply_to(const Var<T>& d, const Attrs& a) {
+        return apply<Cumsum, T>(a, d);
+    }
+    template <class T>
+    static void vjp(const VjpArgs<T>& a, Cotangents<T>& c) {
         Attrs t = a.attrs;
         t.step = -t.step;
         c[0] = apply<Cumsum, T>(t, a.gy);
@@ -153,14 +174,18 @@ struct Cumsum : Linear<Cumsum> {
 struct Cumprod {
     static constexpr const char* name = "cumprod";
     static constexpr int arity = 1;
-    template <class T> static Tensor<T> forward(const Attrs& a, const Tensor<T>& x) {
+    template <class T>
+    static Tensor<T> forward(const Attrs& a, const Tensor<T>& x) {
         return tg::cumprod(x, a.axis);
     }
-    template <class T> static void vjp(const VjpArgs<T>& a, Cotangents<T>& c) {
-        if (plain_mode()) c[0] = Var<T>(tg::cumprod_vjp(a.x[0].value(), a.y.value(), a.gy.value(), a.attrs.axis));
+    template <class T>
+    static void vjp(const VjpArgs<T>& a, Cotangents<T>& c) {
+        if (plain_mode())
+            c[0] = Var<T>(tg::cumprod_vjp(a.x[0].value(), a.y.value(), a.gy.value(), a.attrs.axis));
         else c[0] = detail::cumprod_vjp_recorded(a.x[0], a.y, a.gy, a.attrs.axis);
     }
-    template <class T> static Var<T> jvp(const JvpArgs<T>& a) {
+    template <class T>
+    static Var<T> jvp(const JvpArgs<T>& a) {
         return tangent_map(a.dx[0], [&](const Var<T>& d) {
             return Var<T>(tg::cumprod_jvp(a.x[0].value(), a.y.value(), d.value(), a.attrs.axis));
         });
@@ -181,17 +206,21 @@ struct Cumprod {
 template <bool IsMax>
 struct Extreme {
     static constexpr int arity = 1;
-    template <class T> static Tensor<T> forward(const Attrs& a, const Tensor<T>& x) {
+    template <class T>
+    static Tensor<T> forward(const Attrs& a, const Tensor<T>& x) {
         return IsMax ? tg::amax(x, a.axes, a.keepdims) : tg::amin(x, a.axes, a.keepdims);
     }
-    template <class T> static Var<T> weights(const Var<T>& x, const Var<T>& y, const Attrs& a) {
+    template <class T>
+    static Var<T> weights(const Var<T>& x, const Var<T>& y, const Attrs& a) {
         const Tensor<T> hit = tg::equal(x.value(), y.value().reshape(kept_shape(x.shape(), a)));
         return Var<T>(tg::div(hit, tg::sum(hit, a.axes, true)));
     }
-    template <class T> static void vjp(const VjpArgs<T>& a, Cotangents<T>& c) {
+    template <class T>
+    static void vjp(const VjpArgs<T>& a, Cotangents<T>& c) {
         c[0] = weights(a.x[0], a.y, a.attrs) * reshape(a.gy, kept_shape(a.x[0].shape(), a.attrs));
     }
-    template <class T> static Var<T> jvp(const JvpArgs<T>& a) {
+    template <class T>
+    static Var<T> jvp(const JvpArgs<T>& a) {
         return tangent_map(a.dx[0], [&](const Var<T>& d) {
             return sum(weights(a.x[0], a.y, a.attrs) * d, a.attrs.axes, a.attrs.keepdims);
         });
@@ -216,17 +245,21 @@ struct Amin : Extreme<false> {
 struct Norm2 {
     static constexpr const char* name = "norm";
     static constexpr int arity = 1;
-    template <class T> static Tensor<T> forward(const Attrs& a, const Tensor<T>& x) {
+    template <class T>
+    static Tensor<T> forward(const Attrs& a, const Tensor<T>& x) {
         return tg::norm2(x, a.axes, a.keepdims);
     }
-    template <class T> static Var<T> safe(const Var<T>& y, const Var<T>& x, const Attrs& a) {
+    template <class T>
+    static Var<T> safe(const Var<T>& y, const Var<T>& x, const Attrs& a) {
         const Var<T> k = reshape(y, kept_shape(x.shape(), a));
         return k + Var<T>(tg::equal(k.value(), Tensor<T>::scalar(T(0))));
     }
-    template <class T> static void vjp(const VjpArgs<T>& a, Cotangents<T>& c) {
+    template <class T>
+    static void vjp(const VjpArgs<T>& a, Cotangents<T>& c) {
         c[0] = reshape(a.gy, kept_shape(a.x[0].shape(), a.attrs)) * a.x[0] / safe(a.y, a.x[0], a.attrs);
     }
-    template <class T> static Var<T> jvp(const JvpArgs<T>& a) {
+    template <class T>
+    static Var<T> jvp(const JvpArgs<T>& a) {
         return tangent_map(a.dx[0], [&](const Var<T>& d) {
             return reshape(sum(a.x[0] * d, a.attrs.axes, true) / safe(a.y, a.x[0], a.attrs), a.y.shape());
         });

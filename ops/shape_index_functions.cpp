@@ -48,15 +48,16 @@ template <class T>
 Var<T> concat(const std::vector<Var<T>>& xs, int axis) {
     if (xs.empty()) throw ShapeError("concat: needs at least one input");
     const Shape& s0 = xs[0].shape();
-    if (s0.empty()) throw ShapeError("concat: cannot concatenate 0-d inputs (use stack), shapes " + shapes_of(xs));
+    if (s0.empty())
+        throw ShapeError("concat: cannot concatenate 0-d inputs (use stack), shapes " + shapes_of(xs));
     Attrs a;
     a.axis = normalize_axis(axis, s0.size(), "concat");
     for (const auto& x : xs) {
         bool ok = x.dim() == s0.size();
         for (int d = 0; ok && d < s0.size(); ++d) ok = d == a.axis || x.shape()[d] == s0[d];
         if (!ok)
-            throw ShapeError("concat: shapes " + s0.str() + " and " + x.shape().str() + " differ outside axis " +
-                             std::to_string(a.axis));
+            throw ShapeError("concat: shapes " + s0.str() + " and " + x.shape().str() +
+                             " differ outside axis " + std::to_string(a.axis));
     }
     return concat_tree(xs, 0, xs.size(), a);
 }
@@ -125,7 +126,8 @@ Var<T> squeeze(const Var<T>& x, int axis) {
 template <class T>
 Var<T> unsqueeze(const Var<T>& x, int axis) {
     if (x.dim() >= max_rank)
-        throw ShapeError("unsqueeze: " + x.shape().str() + " already has the maximum rank " + std::to_string(max_rank));
+        throw ShapeError("unsqueeze: " + x.shape().str() + " already has the maximum rank " +
+                         std::to_string(max_rank));
     const int ax = normalize_axis(axis, x.dim() + 1, "unsqueeze");
     Shape s = x.shape();
     s.insert(ax, 1);
@@ -168,8 +170,8 @@ Var<T> flip(const Var<T>& x, const Shape& axes) {
 template <class T>
 Var<T> pad(const Var<T>& x, const std::vector<index_t>& widths, PadMode mode, std::type_identity_t<T> value) {
     if (static_cast<int>(widths.size()) != 2 * x.dim())
-        throw ShapeError("pad: " + std::to_string(widths.size()) + " widths for " + x.shape().str() + ", expected " +
-                         std::to_string(2 * x.dim()) + " (before and after for each axis)");
+        throw ShapeError("pad: " + std::to_string(widths.size()) + " widths for " + x.shape().str() +
+                         ", expected " + std::to_string(2 * x.dim()) + " (before and after for each axis)");
     for (index_t w : widths)
         if (w < 0) throw ShapeError("pad: negative width " + std::to_string(w));
     Var<T> y = x;
@@ -178,11 +180,12 @@ Var<T> pad(const Var<T>& x, const std::vector<index_t>& widths, PadMode mode, st
         if (before == 0 && after == 0) continue;
         if (mode == PadMode::reflect) {
             if (before >= n || after >= n)
-                throw ShapeError("pad: reflect widths " + std::to_string(before) + ", " + std::to_string(after) +
-                                 " must be less than the size " + std::to_string(n) + " of axis " +
-                                 std::to_string(ax) + " of " + x.shape().str());
+                throw ShapeError("pad: reflect widths " + std::to_string(before) + ", " +
+                                 std::to_string(after) + " must be less than the size " + std::to_string(n) +
+                                 " of axis " + std::to_string(ax) + " of " + x.shape().str());
             std::vector<index_t> idx;
-            for (index_t i = -before; i < n + after; ++i) idx.push_back(i < 0 ? -i : i >= n ? 2 * (n - 1) - i : i);
+            for (index_t i = -before; i < n + after; ++i)
+                idx.push_back(i < 0 ? -i : i >= n ? 2 * (n - 1) - i : i);
             y = index_select(y, ax, idx);
         } else {
             Shape full = y.shape();
@@ -193,7 +196,8 @@ Var<T> pad(const Var<T>& x, const std::vector<index_t>& widths, PadMode mode, st
     if (mode == PadMode::constant && value != T(0)) {
         Tensor<T> fill = full<T>(y.shape(), value);
         Tensor<T> inside = fill;
-        for (int ax = 0; ax < x.dim(); ++ax) inside = inside.slice(ax, widths[2 * ax], widths[2 * ax] + x.shape()[ax]);
+        for (int ax = 0; ax < x.dim(); ++ax)
+            inside = inside.slice(ax, widths[2 * ax], widths[2 * ax] + x.shape()[ax]);
         inside.fill(T(0));
         y = y + Var<T>(fill);
     }
@@ -248,8 +252,8 @@ Var<T> scatter_add(const Var<T>& base, int axis, const IndexArray& idx, const Va
     a.index = shared_index(idx, "scatter_add");
     a.shape = base.shape();
     if (!(src.shape() == idx.shape))
-        throw ShapeError("scatter_add: source of shape " + src.shape().str() + " must have the index's shape " +
-                         idx.shape.str());
+        throw ShapeError("scatter_add: source of shape " + src.shape().str() +
+                         " must have the index's shape " + idx.shape.str());
     return base + apply<ops::ScatterAdd, T>(a, src);
 }
 
@@ -267,8 +271,8 @@ Var<T> embedding(const Var<T>& weight, const IndexArray& idx) {
     a.axis = 0;
     a.index = shared_index(IndexArray{Shape{static_cast<index_t>(idx.data.size())}, idx.data}, "embedding");
     if (idx.shape.numel() != static_cast<index_t>(idx.data.size()))
-        throw ShapeError("embedding: index data has " + std::to_string(idx.data.size()) + " values for shape " +
-                         idx.shape.str());
+        throw ShapeError("embedding: index data has " + std::to_string(idx.data.size()) +
+                         " values for shape " + idx.shape.str());
     Shape out = idx.shape;
     out.push_back(weight.shape()[1]);
     return reshape(apply<ops::IndexSelect, T>(a, weight), out);
@@ -488,7 +492,8 @@ Var<T> einsum(const std::string& spec, const std::vector<Var<T>>& xs) {
     std::map<char, int> count;
     for (std::size_t i = 0; i < xs.size(); ++i) {
         for (char c : subs[i])
-            if (!std::isalpha(static_cast<unsigned char>(c))) fail(std::string("'") + c + "' is not a letter");
+            if (!std::isalpha(static_cast<unsigned char>(c)))
+                fail(std::string("'") + c + "' is not a letter");
         if (static_cast<int>(subs[i].size()) != xs[i].dim())
             fail("operand " + std::to_string(i) + " has " + std::to_string(subs[i].size()) + " subscripts '" +
                  subs[i] + "' for " + std::to_string(xs[i].dim()) + " axes");
@@ -496,7 +501,8 @@ Var<T> einsum(const std::string& spec, const std::vector<Var<T>>& xs) {
             const char c = subs[i][k];
             const index_t n = xs[i].shape()[static_cast<int>(k)];
             if (size.count(c) && size[c] != n)
-                fail(std::string("'") + c + "' has size " + std::to_string(size[c]) + " and " + std::to_string(n));
+                fail(std::string("'") + c + "' has size " + std::to_string(size[c]) + " and " +
+                     std::to_string(n));
             size[c] = n;
             ++count[c];
         }
@@ -552,7 +558,8 @@ Var<T> einsum(const std::string& spec, const std::vector<Var<T>>& xs) {
             for (std::size_t k = 0; k < bonly.size(); ++k) sa.push_back(1);
             for (std::size_t k = 0; k < aonly.size(); ++k) sb.push_back(1);
             for (char c : bonly) sb.push_back(size[c]);
-            cur = Term<T>{reshape(permute_to(cur, batch + aonly), sa) * reshape(permute_to(b, batch + bonly), sb),
+            cur = Term<T>{reshape(permute_to(cur, batch + aonly), sa) *
+                              reshape(permute_to(b, batch + bonly), sb),
                           result};
         } else {
             const Var<T> am = reshape(permute_to(cur, batch + aonly + contracted),
@@ -566,40 +573,40 @@ Var<T> einsum(const std::string& spec, const std::vector<Var<T>>& xs) {
     return permute_to(cur, out);
 }
 
-#define TG_INSTANTIATE(T)                                                                                    \
-    template Var<T> concat<T>(const std::vector<Var<T>>&, int);                                            \
-    template Var<T> stack<T>(const std::vector<Var<T>>&, int);                                             \
-    template std::vector<Var<T>> split<T>(const Var<T>&, index_t, int);                                    \
-    template std::vector<Var<T>> split<T>(const Var<T>&, const std::vector<index_t>&, int);                \
-    template Var<T> squeeze<T>(const Var<T>&);                                                             \
-    template Var<T> squeeze<T>(const Var<T>&, int);                                                        \
-    template Var<T> unsqueeze<T>(const Var<T>&, int);                                                      \
-    template Var<T> flatten<T>(const Var<T>&, int, int);                                                   \
-    template Var<T> flip<T>(const Var<T>&, const Shape&);                                                  \
-    template Var<T> pad<T>(const Var<T>&, const std::vector<index_t>&, PadMode, std::type_identity_t<T>);  \
-    template Var<T> tile<T>(const Var<T>&, const Shape&);                                                  \
-    template Var<T> index_select<T>(const Var<T>&, int, const std::vector<index_t>&);                      \
-    template Var<T> gather<T>(const Var<T>&, int, const IndexArray&);                                      \
-    template Var<T> scatter_add<T>(const Var<T>&, int, const IndexArray&, const Var<T>&);                  \
-    template Var<T> embedding<T>(const Var<T>&, const IndexArray&);                                        \
-    template Var<T> var<T>(const Var<T>&, const Shape&, double, bool);                                     \
-    template Var<T> stddev<T>(const Var<T>&, const Shape&, double, bool);                                  \
-    template Var<T> prod<T>(const Var<T>&, const Shape&, bool);                                            \
-    template Var<T> cumsum<T>(const Var<T>&, int, bool);                                                   \
-    template Var<T> cumprod<T>(const Var<T>&, int);                                                        \
-    template Var<T> amax<T>(const Var<T>&, const Shape&, bool);                                            \
-    template Var<T> amin<T>(const Var<T>&, const Shape&, bool);                                            \
-    template Var<T> max<T>(const Var<T>&);                                                                 \
-    template Var<T> min<T>(const Var<T>&);                                                                 \
-    template Var<T> min<T>(const Var<T>&, int, bool);                                                      \
-    template Tensor<T> argmax<T>(const Var<T>&, int, bool);                                                \
-    template Tensor<T> argmin<T>(const Var<T>&, int, bool);                                                \
-    template Tensor<T> argmax<T>(const Var<T>&);                                                           \
-    template Tensor<T> argmin<T>(const Var<T>&);                                                           \
-    template Var<T> norm<T>(const Var<T>&, double, const Shape&, bool);                                    \
-    template Var<T> frobenius_norm<T>(const Var<T>&);                                                      \
-    template Var<T> detail::others_product<T>(const Var<T>&, const Shape&);                                \
-    template Var<T> detail::cumprod_vjp_recorded<T>(const Var<T>&, const Var<T>&, const Var<T>&, int);     \
+#define TG_INSTANTIATE(T)                                                                                 \
+    template Var<T> concat<T>(const std::vector<Var<T>>&, int);                                           \
+    template Var<T> stack<T>(const std::vector<Var<T>>&, int);                                            \
+    template std::vector<Var<T>> split<T>(const Var<T>&, index_t, int);                                   \
+    template std::vector<Var<T>> split<T>(const Var<T>&, const std::vector<index_t>&, int);               \
+    template Var<T> squeeze<T>(const Var<T>&);                                                            \
+    template Var<T> squeeze<T>(const Var<T>&, int);                                                       \
+    template Var<T> unsqueeze<T>(const Var<T>&, int);                                                     \
+    template Var<T> flatten<T>(const Var<T>&, int, int);                                                  \
+    template Var<T> flip<T>(const Var<T>&, const Shape&);                                                 \
+    template Var<T> pad<T>(const Var<T>&, const std::vector<index_t>&, PadMode, std::type_identity_t<T>); \
+    template Var<T> tile<T>(const Var<T>&, const Shape&);                                                 \
+    template Var<T> index_select<T>(const Var<T>&, int, const std::vector<index_t>&);                     \
+    template Var<T> gather<T>(const Var<T>&, int, const IndexArray&);                                     \
+    template Var<T> scatter_add<T>(const Var<T>&, int, const IndexArray&, const Var<T>&);                 \
+    template Var<T> embedding<T>(const Var<T>&, const IndexArray&);                                       \
+    template Var<T> var<T>(const Var<T>&, const Shape&, double, bool);                                    \
+    template Var<T> stddev<T>(const Var<T>&, const Shape&, double, bool);                                 \
+    template Var<T> prod<T>(const Var<T>&, const Shape&, bool);                                           \
+    template Var<T> cumsum<T>(const Var<T>&, int, bool);                                                  \
+    template Var<T> cumprod<T>(const Var<T>&, int);                                                       \
+    template Var<T> amax<T>(const Var<T>&, const Shape&, bool);                                           \
+    template Var<T> amin<T>(const Var<T>&, const Shape&, bool);                                           \
+    template Var<T> max<T>(const Var<T>&);                                                                \
+    template Var<T> min<T>(const Var<T>&);                                                                \
+    template Var<T> min<T>(const Var<T>&, int, bool);                                                     \
+    template Tensor<T> argmax<T>(const Var<T>&, int, bool);                                               \
+    template Tensor<T> argmin<T>(const Var<T>&, int, bool);                                               \
+    template Tensor<T> argmax<T>(const Var<T>&);                                                          \
+    template Tensor<T> argmin<T>(const Var<T>&);                                                          \
+    template Var<T> norm<T>(const Var<T>&, double, const Shape&, bool);                                   \
+    template Var<T> frobenius_norm<T>(const Var<T>&);                                                     \
+    template Var<T> detail::others_product<T>(const Var<T>&, const Shape&);                               \
+    template Var<T> detail::cumprod_vjp_recorded<T>(const Var<T>&, const Var<T>&, const Var<T>&, int);    \
     template Var<T> einsum<T>(const std::string&, const std::vector<Var<T>>&);
 TG_INSTANTIATE(float)
 TG_INSTANTIATE(double)

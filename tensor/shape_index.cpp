@@ -29,9 +29,9 @@ Blocks blocks_of(const Shape& s, int axis) {
 
 // The reduced axes moved last: rows of n elements, one per group, in the order of the kept axes.
 struct Groups {
-    Shape perm;     // kept axes, then reduced axes
-    Shape kept;     // keepdims shape
-    Shape out;      // result shape without keepdims
+    Shape perm;  // kept axes, then reduced axes
+    Shape kept;  // keepdims shape
+    Shape out;   // result shape without keepdims
     index_t outer = 1, n = 1;
 };
 
@@ -39,7 +39,8 @@ Groups groups_of(const Shape& s, const Shape& axes, const char* op) {
     std::vector<bool> red(static_cast<std::size_t>(s.size()), axes.empty());
     for (index_t a : axes) {
         const int ax = normalize_axis(a, s.size(), op);
-        if (red[ax]) throw ShapeError(std::string(op) + ": axis " + std::to_string(a) + " repeated in " + axes.str());
+        if (red[ax])
+            throw ShapeError(std::string(op) + ": axis " + std::to_string(a) + " repeated in " + axes.str());
         red[ax] = true;
     }
     Groups g;
@@ -83,8 +84,9 @@ Tensor<T> shaped(const Tensor<T>& r, const Groups& g, bool keepdims) {
 void check_indices(const index_t* idx, index_t count, index_t bound, int axis, const char* op) {
     for (index_t k = 0; k < count; ++k)
         if (idx[k] < 0 || idx[k] >= bound)
-            throw IndexError(std::string(op) + ": index " + std::to_string(idx[k]) + " is out of range for axis " +
-                             std::to_string(axis) + " of size " + std::to_string(bound));
+            throw IndexError(std::string(op) + ": index " + std::to_string(idx[k]) +
+                             " is out of range for axis " + std::to_string(axis) + " of size " +
+                             std::to_string(bound));
 }
 
 // gather / scatter_add: idx has x's rank, fits x except along axis. Calls f(x_offset, idx_position)
@@ -92,7 +94,8 @@ void check_indices(const index_t* idx, index_t count, index_t bound, int axis, c
 template <class F>
 void for_gathered(const Shape& xs, int axis, const index_t* idx, const Shape& is, const char* op, F&& f) {
     if (is.size() != xs.size())
-        throw ShapeError(std::string(op) + ": index of shape " + is.str() + " must have the rank of " + xs.str());
+        throw ShapeError(std::string(op) + ": index of shape " + is.str() + " must have the rank of " +
+                         xs.str());
     for (int d = 0; d < xs.size(); ++d)
         if (d != axis && is[d] > xs[d])
             throw ShapeError(std::string(op) + ": index of shape " + is.str() + " exceeds " + xs.str() +
@@ -166,8 +169,8 @@ Tensor<T> index_add(const Tensor<T>& src, int axis, const index_t* idx, index_t 
     src.require_defined(op);
     const int a = normalize_axis(axis, src.dim(), op);
     if (src.shape()[a] != m)
-        throw ShapeError(std::string(op) + ": " + std::to_string(m) + " indices for axis " + std::to_string(a) +
-                         " of shape " + src.shape().str());
+        throw ShapeError(std::string(op) + ": " + std::to_string(m) + " indices for axis " +
+                         std::to_string(a) + " of shape " + src.shape().str());
     check_indices(idx, m, n, a, op);
     Shape s = src.shape();
     s[a] = n;
@@ -485,24 +488,24 @@ Tensor<T> norm2(const Tensor<T>& x, const Shape& axes, bool keepdims) {
 }
 
 #define TG_INSTANTIATE(T)                                                                                  \
-    template Tensor<T> concat<T>(const std::vector<Tensor<T>>&, int);                                    \
-    template Tensor<T> index_select<T>(const Tensor<T>&, int, const index_t*, index_t, const char*);     \
+    template Tensor<T> concat<T>(const std::vector<Tensor<T>>&, int);                                      \
+    template Tensor<T> index_select<T>(const Tensor<T>&, int, const index_t*, index_t, const char*);       \
     template Tensor<T> index_add<T>(const Tensor<T>&, int, const index_t*, index_t, index_t, const char*); \
-    template Tensor<T> gather<T>(const Tensor<T>&, int, const index_t*, const Shape&, const char*);      \
-    template Tensor<T> scatter_add<T>(const Tensor<T>&, int, const index_t*, const Shape&, const Shape&, \
-                                      const char*);                                                      \
-    template Tensor<T> flip<T>(const Tensor<T>&, const Shape&);                                          \
-    template Tensor<T> var<T>(const Tensor<T>&, const Shape&, double, bool);                             \
-    template Tensor<T> group_first<T>(const Tensor<T>&, const Shape&);                                   \
-    template Tensor<T> prod<T>(const Tensor<T>&, const Shape&, bool);                                    \
-    template Tensor<T> prod_vjp<T>(const Tensor<T>&, const Shape&, const Tensor<T>&);                    \
-    template Tensor<T> cumsum<T>(const Tensor<T>&, int, bool);                                           \
-    template Tensor<T> cumprod<T>(const Tensor<T>&, int);                                                \
-    template Tensor<T> cumprod_vjp<T>(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&, int);        \
-    template Tensor<T> cumprod_jvp<T>(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&, int);        \
-    template Tensor<T> amax<T>(const Tensor<T>&, const Shape&, bool);                                    \
-    template Tensor<T> amin<T>(const Tensor<T>&, const Shape&, bool);                                    \
-    template Tensor<T> argmin<T>(const Tensor<T>&, int, bool);                                           \
+    template Tensor<T> gather<T>(const Tensor<T>&, int, const index_t*, const Shape&, const char*);        \
+    template Tensor<T> scatter_add<T>(const Tensor<T>&, int, const index_t*, const Shape&, const Shape&,   \
+                                      const char*);                                                        \
+    template Tensor<T> flip<T>(const Tensor<T>&, const Shape&);                                            \
+    template Tensor<T> var<T>(const Tensor<T>&, const Shape&, double, bool);                               \
+    template Tensor<T> group_first<T>(const Tensor<T>&, const Shape&);                                     \
+    template Tensor<T> prod<T>(const Tensor<T>&, const Shape&, bool);                                      \
+    template Tensor<T> prod_vjp<T>(const Tensor<T>&, const Shape&, const Tensor<T>&);                      \
+    template Tensor<T> cumsum<T>(const Tensor<T>&, int, bool);                                             \
+    template Tensor<T> cumprod<T>(const Tensor<T>&, int);                                                  \
+    template Tensor<T> cumprod_vjp<T>(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&, int);          \
+    template Tensor<T> cumprod_jvp<T>(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&, int);          \
+    template Tensor<T> amax<T>(const Tensor<T>&, const Shape&, bool);                                      \
+    template Tensor<T> amin<T>(const Tensor<T>&, const Shape&, bool);                                      \
+    template Tensor<T> argmin<T>(const Tensor<T>&, int, bool);                                             \
     template Tensor<T> norm2<T>(const Tensor<T>&, const Shape&, bool);
 TG_INSTANTIATE(float)
 TG_INSTANTIATE(double)
