@@ -8,6 +8,7 @@
 #include "tensor/math.hpp"
 #include "tensor/random.hpp"
 #include "tensor/shape.hpp"
+#include "tensor/shape_index.hpp"  // shape_index family
 #include "tensor/tensor.hpp"
 
 #include "scalar/dual.hpp"
@@ -22,6 +23,7 @@
 #include "ops/custom_function.hpp"
 #include "ops/functions.hpp"
 #include "ops/conv_functions.hpp"  // conv family
+#include "ops/shape_index_functions.hpp"  // shape_index family
 
 #include "transforms/functional.hpp"
 #include "transforms/gradcheck.hpp"

@@ -8,3 +8,6 @@
 // conv family
 #include "conv.hpp"
 #include "pool.hpp"
+// shape_index family
+#include "index_ops.hpp"
+#include "reduce_more.hpp"

@@ -21,6 +21,8 @@ enum class Domain {
     open_unit,    ///< uniform in (-0.9, 0.9)
     distinct,     ///< well separated values (no ties for max)
     kink,         ///< both sides of a kink at 0, near it and far: +-1e-3, +-0.1, +-1.2 (never 0 itself)
+    // shape_index family
+    some_zeros,   ///< |x| in (0.5, 2), either sign, but exactly 0 at elements i % 7 == 2 or 5 (prod, cumprod)
 };
 
 struct SampleInput {

@@ -20,13 +20,29 @@ struct MatMul;
 struct Conv2d; struct ConvTranspose2d; struct Conv2dWeight; struct MaxPool2d; struct MaxPool2dGather;
 struct MaxPool2dScatter; struct AvgPool2d; struct AvgPool2dTranspose; struct AdaptiveAvgPool2d;
 struct AdaptiveAvgPool2dTranspose;
+// shape_index family: index_ops.hpp, reduce_more.hpp
+struct Concat; struct IndexSelect; struct IndexAdd; struct Gather; struct ScatterAdd;
+struct Variance; struct StdDev; struct Prod; struct Cumsum; struct Cumprod; struct Amax; struct Amin; struct Norm2;
 
-using OpList = std::tuple<Neg, Square, Sqrt, Exp, Log, Abs, Sin, Cos, Tanh, Sigmoid, Relu, PowScalar,
-                          Add, Sub, Mul, Div, Pow, Sum, Mean, MaxAxis, Reshape, Copy, Permute, BroadcastTo,
-                          SumTo, Slice, SliceTranspose, MatMul
-                          // conv family
-                          , Conv2d, ConvTranspose2d, Conv2dWeight, MaxPool2d, MaxPool2dGather, MaxPool2dScatter,
-                          AvgPool2d, AvgPool2dTranspose, AdaptiveAvgPool2d, AdaptiveAvgPool2dTranspose>;
+// One list per family, joined below (a family adds its ops in its own list).
+using CoreOps = std::tuple<Neg, Square, Sqrt, Exp, Log, Abs, Sin, Cos, Tanh, Sigmoid, Relu, PowScalar, Add, Sub,
+                           Mul, Div, Pow, Sum, Mean, MaxAxis, Reshape, Copy, Permute, BroadcastTo, SumTo, Slice,
+                           SliceTranspose, MatMul>;
+using ConvOps = std::tuple<Conv2d, ConvTranspose2d, Conv2dWeight, MaxPool2d, MaxPool2dGather, MaxPool2dScatter,
+                           AvgPool2d, AvgPool2dTranspose, AdaptiveAvgPool2d, AdaptiveAvgPool2dTranspose>;
+using ShapeIndexOps = std::tuple<Concat, IndexSelect, IndexAdd, Gather, ScatterAdd, Variance, StdDev, Prod, Cumsum,
+                                 Cumprod, Amax, Amin, Norm2>;
+
+template <class... Lists>
+struct join_lists;
+template <class L>
+struct join_lists<L> {
+    using type = L;
+};
+template <class... A, class... B, class... Rest>
+struct join_lists<std::tuple<A...>, std::tuple<B...>, Rest...> : join_lists<std::tuple<A..., B...>, Rest...> {};
+
+using OpList = join_lists<CoreOps, ConvOps, ShapeIndexOps>::type;
 }  // namespace tg::ops
 
 namespace tg {

@@ -73,6 +73,8 @@ double draw(Domain d, Generator& g, index_t i) {
             static constexpr double at[] = {1e-3, -1e-3, 0.1, -0.1, 1.2, -1.2};
             return at[i % 6] * (1 + 0.5 * u);
         }
+        // shape_index family: groups of a reduction with no, one and two exact zeros
+        case Domain::some_zeros: return (i % 7 == 2 || i % 7 == 5) ? 0.0 : (u < 0.5 ? -1 : 1) * (0.5 + 1.5 * g.next_double());
     }
     return u;
 }

@@ -1,5 +1,5 @@
 #pragma once
-// The functional API: grad, value_and_grad, vjp. Each call records on a tape of its own, so it
+// The functional API: grad, value_and_grad, vjp (of one or several inputs). Each call records on a tape of its own, so it
 // never disturbs (or releases) the caller's tape; Vars of the caller's graph that f captures are
 // constants inside (NOTE [nesting] in tape.hpp). Results come from tg::gradients, never from
 // .grad: a parameter that f captures gets no gradient accumulated behind the caller's back.
@@ -106,6 +106,54 @@ std::pair<Tensor<T>, std::function<Tensor<T>(const Tensor<T>&)>> vjp(F&& f, cons
         return g.value();
     };
     return {y.value().clone(), std::function<Tensor<T>(const Tensor<T>&)>(pull)};
+}
+
+/// y = f(x...) and its pullback for a function of several tensors, as jvp takes several:
+/// pull(ybar) = {J_0^T ybar, J_1^T ybar, ...}, one cotangent per input (zeros for an input y does
+/// not depend on), callable any number of times. f: (const std::vector<Var<T>>&) -> Var<T>.
+/// @throws ShapeError from pull if ybar's shape differs from y's.
+template <class T, class F>
+    requires std::invocable<F&, const std::vector<Var<T>>&>
+std::pair<Tensor<T>, std::function<std::vector<Tensor<T>>(const Tensor<T>&)>> vjp(F&& f,
+                                                                                 const std::vector<Tensor<T>>& xs) {
+    auto tape = std::make_shared<detail::Tape<T>>();
+    detail::push_tape<T>(tape.get());
+    // Copies, as in the one-input vjp: the caller may write xs or y afterwards.
+    std::vector<Var<T>> leaves;
+    Var<T> y;
+    try {
+        EnableGrad on;
+        for (const auto& x : xs) leaves.emplace_back(x.clone(), true);
+        y = f(static_cast<const std::vector<Var<T>>&>(leaves));
+    } catch (...) {
+        detail::pop_tape<T>(tape.get());
+        throw;
+    }
+    detail::pop_tape<T>(tape.get());
+    if (!y.defined()) throw AutogradError("vjp: f returned an undefined Var");
+    auto pull = [tape, leaves, y](const Tensor<T>& ybar) {
+        if (!ybar.defined()) throw AutogradError("vjp: undefined cotangent");
+        if (!(ybar.shape() == y.shape()))
+            throw ShapeError("vjp: cotangent has shape " + ybar.shape().str() + " but the output has shape " +
+                             y.shape().str());
+        std::vector<Tensor<T>> out;
+        if (!y.requires_grad()) {
+            for (const auto& l : leaves) out.emplace_back(l.shape());
+            return out;
+        }
+        detail::push_tape<T>(tape.get());
+        std::vector<Var<T>> g;
+        try {
+            g = gradients(y, leaves, ybar, {.keep_graph = true});
+        } catch (...) {
+            detail::pop_tape<T>(tape.get());
+            throw;
+        }
+        detail::pop_tape<T>(tape.get());
+        for (const auto& v : g) out.push_back(v.value());
+        return out;
+    };
+    return {y.value().clone(), std::function<std::vector<Tensor<T>>(const Tensor<T>&)>(pull)};
 }
 
 }  // namespace tg
