@@ -21,6 +21,8 @@
 
 #include "ops/custom_function.hpp"
 #include "ops/functions.hpp"
+// nn family
+#include "ops/nn_functions.hpp"
 
 #include "transforms/functional.hpp"
 #include "transforms/gradcheck.hpp"

@@ -5,3 +5,5 @@
 #include "matmul.hpp"
 #include "reduce.hpp"
 #include "shape_ops.hpp"
+// nn family
+#include "nn_ops.hpp"

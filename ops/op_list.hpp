@@ -16,10 +16,16 @@ struct Sum; struct Mean; struct MaxAxis;
 struct Reshape; struct Copy; struct Permute; struct BroadcastTo; struct SumTo; struct Slice; struct SliceTranspose;
 // matmul.hpp
 struct MatMul;
+// nn family: softmax.hpp, loss.hpp, norm.hpp, dropout.hpp
+struct Softmax; struct LogSoftmax; struct LogSumExp; struct CrossEntropyIndex; struct BinaryCrossEntropyWithLogits;
+struct Normalize; struct Dropout;
 
 using OpList = std::tuple<Neg, Square, Sqrt, Exp, Log, Abs, Sin, Cos, Tanh, Sigmoid, Relu, PowScalar,
                           Add, Sub, Mul, Div, Pow, Sum, Mean, MaxAxis, Reshape, Copy, Permute, BroadcastTo,
-                          SumTo, Slice, SliceTranspose, MatMul>;
+                          SumTo, Slice, SliceTranspose, MatMul,
+                          // nn family
+                          Softmax, LogSoftmax, LogSumExp, CrossEntropyIndex, BinaryCrossEntropyWithLogits,
+                          Normalize, Dropout>;
 }  // namespace tg::ops
 
 namespace tg {
