@@ -353,8 +353,9 @@ Var<T> layer_norm(const Var<T>& x, const Shape& normalized_shape, const Var<T>& 
 }
 
 template <class T>
-Var<T> batch_norm(const Var<T>& x, Tensor<T>* running_mean, Tensor<T>* running_var, const Var<T>& weight,
-                  const Var<T>& bias, bool training, double momentum, double eps) {
+Var<T> batch_norm(const Var<T>& x, std::type_identity_t<Tensor<T>>* running_mean,
+                  std::type_identity_t<Tensor<T>>* running_var, const Var<T>& weight, const Var<T>& bias,
+                  bool training, double momentum, double eps) {
     const char* op = "batch_norm";
     const Shape as = channel_affine_shape(op, x, weight, bias);
     const index_t c = x.shape()[1];
@@ -456,7 +457,8 @@ Var<T> dropout(const Var<T>& x, double p, std::uint64_t seed, bool training) {
     template Var<T> margin_ranking_loss<T>(const Var<T>&, const Var<T>&, const Var<T>&, double, Reduction);   \
     template Var<T> hinge_embedding_loss<T>(const Var<T>&, const Var<T>&, double, Reduction);                 \
     template Var<T> layer_norm<T>(const Var<T>&, const Shape&, const Var<T>&, const Var<T>&, double);         \
-    template Var<T> batch_norm<T>(const Var<T>&, Tensor<T>*, Tensor<T>*, const Var<T>&, const Var<T>&, bool,  \
+    template Var<T> batch_norm<T>(const Var<T>&, std::type_identity_t<Tensor<T>>*,                            \
+                                  std::type_identity_t<Tensor<T>>*, const Var<T>&, const Var<T>&, bool,       \
                                   double, double);                                                            \
     template Var<T> group_norm<T>(const Var<T>&, int, const Var<T>&, const Var<T>&, double);                  \
     template Var<T> instance_norm<T>(const Var<T>&, const Var<T>&, const Var<T>&, double);                    \

@@ -4,6 +4,7 @@
 // or composed of registered ops) and, where it makes sense, on Tensor (forward only). Conventions
 // follow PyTorch 1.13 (class axis 1, NCHW, reductions); docs/guide.md, "Ops: nn", has the table.
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include "../autodiff/attrs.hpp"
@@ -122,7 +123,8 @@ Var<T> layer_norm(const Var<T>& x, const Shape& normalized_shape, const Var<T>& 
 /// required). @throws ShapeError, DomainError (eval without running statistics; one value per
 /// channel in training)
 template <class T>
-Var<T> batch_norm(const Var<T>& x, Tensor<T>* running_mean, Tensor<T>* running_var, const Var<T>& weight = {},
+Var<T> batch_norm(const Var<T>& x, std::type_identity_t<Tensor<T>>* running_mean,
+                  std::type_identity_t<Tensor<T>>* running_var, const Var<T>& weight = {},
                   const Var<T>& bias = {}, bool training = true, double momentum = 0.1, double eps = 1e-5);
 /// Group norm of (N, C, ...): statistics per sample and group of C / groups channels; weight and
 /// bias per channel (C). @throws ShapeError if groups does not divide C
