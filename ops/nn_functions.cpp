@@ -268,11 +268,15 @@ Var<T> cosine_similarity(const Var<T>& a, const Var<T>& b, int axis, double eps)
     const int rank = std::max(a.dim(), b.dim());
     const int ax = normalize_axis(axis, rank, "cosine_similarity");
     const Shape axes{ax};
-    const Var<T> w12 = sum(a * b, axes), w1 = sum(a * a, axes), w2 = sum(b * b, axes);
-    const Var<T> p = w1 * w2;
     const T e2 = static_cast<T>(eps * eps);
-    const Tensor<T> m = tg::greater(p.value(), Tensor<T>::scalar(e2));  // clamp_min(eps^2): a constant
-    return w12 / sqrt(constant(m) * p + constant(e2 * (T(1) - m)));
+    // |v|^2 clamped below at eps^2, each vector on its own (PyTorch 1.13); the clamp's mask is a
+    // constant, so a clamped norm has derivative 0.
+    auto clamped_norm = [&](const Var<T>& v) {
+        const Var<T> w = sum(v * v, axes);
+        const Tensor<T> m = tg::greater(w.value(), Tensor<T>::scalar(e2));
+        return sqrt(constant(m) * w + constant(e2 * (T(1) - m)));
+    };
+    return sum(a * b, axes) / (clamped_norm(a) * clamped_norm(b));
 }
 
 template <class T>

@@ -98,7 +98,7 @@ Var<T> huber_loss(const Var<T>& a, const Var<T>& b, Reduction r = Reduction::mea
 template <class T>
 Var<T> kl_div(const Var<T>& input, const Var<T>& target, Reduction r = Reduction::mean,
               bool log_target = false);
-/// a.b / sqrt(max(|a|^2 |b|^2, eps^2)) along `axis` (PyTorch 1.13's form), shapes broadcast.
+/// a.b / (max(|a|, eps) max(|b|, eps)) along `axis` (PyTorch 1.13's form), shapes broadcast.
 template <class T>
 Var<T> cosine_similarity(const Var<T>& a, const Var<T>& b, int axis = 1, double eps = 1e-8);
 /// max(0, -y (x1 - x2) + margin), y = +1 or -1.

@@ -285,19 +285,21 @@ TEST_CASE_TEMPLATE("the softmax family and the logit losses are finite at logits
     CHECK(l[0] == 0);
     CHECK(l[1] == -big);
     CHECK(l[2] == -2 * big);
-    CHECK(l[3] == doctest::Approx(-std::log(3.0)));
+    CHECK(l[3] == doctest::Approx(-std::log(3.0)).epsilon(1e-3));  // float: ulp(1e4) ~ 1e-3
     const auto e = lse.value().to_vector();
     CHECK(e[0] == big);
     CHECK(e[1] == doctest::Approx(-1e4 + std::log(3.0)).epsilon(1e-6));
-    for (const Var<T>& y : {sm, ls}) CHECK(all_finite(tg::gradients(y, {x}, seed)[0].value()));
-    CHECK(all_finite(tg::gradients(lse, {x}, Tensor<T>::from_vector({T(1), T(-2)}, {2}))[0].value()));
+    for (const Var<T>& y : {sm, ls})
+        CHECK(all_finite(tg::gradients(y, {x}, seed, {.keep_graph = true})[0].value()));
+    CHECK(all_finite(
+        tg::gradients(lse, {x}, Tensor<T>::from_vector({T(1), T(-2)}, {2}), {.keep_graph = true})[0].value()));
     // second order through the recorded rules
     const auto g = tg::gradients(tg::log_softmax(x, 1), {x}, seed, {.create_graph = true})[0];
     CHECK(all_finite(tg::gradients(tg::sum(g * g), {x}, Tensor<T>::scalar(1))[0].value()));
 
     const Var<T> ce = tg::cross_entropy(x, std::vector<tg::index_t>{0, 2}, {.reduction = Reduction::none});
     CHECK(ce.value().to_vector()[0] == 0);
-    CHECK(ce.value().to_vector()[1] == doctest::Approx(std::log(3.0)));
+    CHECK(ce.value().to_vector()[1] == doctest::Approx(std::log(3.0)).epsilon(1e-3));
     CHECK(all_finite(tg::gradients(tg::mean(ce), {x}, Tensor<T>::scalar(1))[0].value()));
     const Var<T> ce2 = tg::cross_entropy(x, std::vector<tg::index_t>{2, 2}, {.label_smoothing = 0.1});
     CHECK(all_finite(ce2.value()));
@@ -537,7 +539,7 @@ TEST_CASE("composed losses and norms pass gradcheck") {
             return tg::cross_entropy(v[0], std::vector<tg::index_t>{1, 3, 0}, {.weight = {1, 2, 3, 4}});
         },
         {a}));
-    CHECK(tg::gradcheck([](const Vs& v) { return tg::layer_norm(v[0], {4}, v[1], v[2]); }, {a, w4, w4}));
+    CHECK(tg::gradcheck([](const Vs& v) { return tg::layer_norm(v[0], {4}, v[1], v[2]); }, {a, w4, w4.clone()}));
     CHECK(tg::gradcheck([](const Vs& v) { return tg::rms_norm(v[0], {4}, v[1]); }, {a, w4}));
     const Tensor<double> x4 = tg::normal<double>({2, 4, 3}, 0.0, 1.0, g);
     CHECK(tg::gradcheck([](const Vs& v) { return tg::group_norm(v[0], 2, v[1], v[1]); }, {x4, w4}));
