@@ -346,6 +346,32 @@ void check_param(const char* op, const char* what, const Var<T>& p, const Shape&
 
 }  // namespace
 
+namespace {
+// Normalizes (N, C, ...) over `axes` (which never include 1) and applies the per-channel affine.
+// Spatial axes are merged first, (N, C, H, W) -> (N, C, HW): the affine's broadcast then runs on
+// rows of HW elements instead of W (measured: batch_norm (64, 64, 16, 16) spent most of its time
+// in rows of 16).
+template <class T>
+Var<T> channel_normalize(const Var<T>& x, const Shape& axes, const Var<T>& w, const Var<T>& b,
+                         const Shape& as, double eps) {
+    if (x.dim() <= 3) return affine(apply<ops::Normalize, T>(ops::Normalize::over(axes, eps), x), w, b, as);
+    const index_t n = x.shape()[0], c = x.shape()[1];
+    const index_t rest = n * c ? x.numel() / (n * c) : 0;
+    Shape merged;
+    for (index_t a : axes) merged.push_back(a <= 1 ? a : 2);
+    if (merged.size() > 1 && merged[merged.size() - 1] == merged[merged.size() - 2]) {
+        Shape u;
+        for (index_t a : merged)
+            if (u.size() == 0 || u[u.size() - 1] != a) u.push_back(a);
+        merged = u;
+    }
+    const Var<T> x3 = reshape(x, Shape{n, c, rest});
+    const Var<T> y = affine(apply<ops::Normalize, T>(ops::Normalize::over(merged, eps), x3), w, b,
+                            Shape{1, c, 1});
+    return reshape(y, x.shape());
+}
+}  // namespace
+
 template <class T>
 Var<T> layer_norm(const Var<T>& x, const Shape& normalized_shape, const Var<T>& weight, const Var<T>& bias,
                   double eps) {
@@ -392,7 +418,7 @@ Var<T> batch_norm(const Var<T>& x, std::type_identity_t<Tensor<T>>* running_mean
                                 mom * static_cast<T>(static_cast<double>(n) / static_cast<double>(n - 1)) *
                                     v.reshape({c}));
     }
-    return affine(apply<ops::Normalize, T>(ops::Normalize::over(axes, eps), x), weight, bias, as);
+    return channel_normalize(x, axes, weight, bias, as, eps);
 }
 
 template <class T>
@@ -417,7 +443,7 @@ Var<T> instance_norm(const Var<T>& x, const Var<T>& weight, const Var<T>& bias, 
         throw ShapeError("instance_norm: input needs (N, C, L...), got shape " + x.shape().str());
     Shape axes;
     for (int i = 2; i < x.dim(); ++i) axes.push_back(i);
-    return affine(apply<ops::Normalize, T>(ops::Normalize::over(axes, eps), x), weight, bias, as);
+    return channel_normalize(x, axes, weight, bias, as, eps);
 }
 
 template <class T>
