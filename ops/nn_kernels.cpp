@@ -5,15 +5,16 @@
 #include "nn_kernels.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <numeric>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <xsimd/xsimd.hpp>
 
-#include "../tensor/detail/elementwise.hpp"
 #include "../tensor/detail/parallel.hpp"
 #include "../tensor/random.hpp"
 
@@ -101,6 +102,57 @@ void for_rows(index_t rows, index_t n, F&& f) {
         },
         std::max<std::int64_t>(2, detail::parallel_threshold / len),
         std::max<std::int64_t>(1, detail::parallel_grain / len));
+}
+
+// An input of an elementwise kernel: one value broadcast everywhere, or a dense buffer of the
+// output's shape (other broadcasts are materialized first; they are rare here).
+template <class T>
+struct Lane {
+    Tensor<T> t;
+    bool one = false;
+    Batch<T> at(const T* base, index_t i) const {
+        return one ? Batch<T>(base[0]) : Batch<T>::load_unaligned(base + i);
+    }
+};
+
+// out = f(batches of the inputs), broadcasting, as xsimd loops over TBB chunks. One small
+// instantiation per formula (detail::map instantiates every flat / broadcast combination of its
+// inputs, which made this TU the slowest of the library to compile).
+template <class T, std::size_t K, class F>
+Tensor<T> zip(const char* op, const std::array<const Tensor<T>*, K>& in, F f) {
+    Shape s = in[0]->shape();
+    for (std::size_t k = 0; k < K; ++k) {
+        in[k]->require_defined(op);
+        s = broadcast_shapes(s, in[k]->shape(), op);
+    }
+    Tensor<T> out = Tensor<T>::empty(s, op);
+    std::array<Lane<T>, K> v;
+    std::array<const T*, K> base{};
+    for (std::size_t k = 0; k < K; ++k) {
+        const Tensor<T>& t = *in[k];
+        v[k].one = t.numel() == 1 && out.numel() != 1;
+        v[k].t = v[k].one || t.shape() == s ? t.contiguous() : t.broadcast_to(s).contiguous();
+        base[k] = std::as_const(v[k].t).data();  // a read: no version bump
+    }
+    constexpr index_t W = static_cast<index_t>(Batch<T>::size);
+    T* o = out.data();
+    detail::parallel_chunks(out.numel(), [&](std::int64_t b, std::int64_t e) {
+        std::array<Batch<T>, K> a;
+        index_t i = b;
+        for (; i + W <= e; i += W) {
+            for (std::size_t k = 0; k < K; ++k) a[k] = v[k].at(base[k], i);
+            f(a).store_unaligned(o + i);
+        }
+        if (i == e) return;
+        alignas(64) T pad[K][W], res[W];
+        for (std::size_t k = 0; k < K; ++k)
+            for (index_t j = 0; j < W; ++j)
+                pad[k][j] = v[k].one ? base[k][0] : (i + j < e ? base[k][i + j] : T(0));
+        for (std::size_t k = 0; k < K; ++k) a[k] = Batch<T>::load_aligned(pad[k]);
+        f(a).store_aligned(res);
+        for (index_t j = 0; i + j < e; ++j) o[i + j] = res[j];
+    });
+    return out;
 }
 
 // x with `axis` moved last, contiguous (a view of x when it already is).
@@ -237,9 +289,7 @@ Tensor<T> logsumexp(const Tensor<T>& x, const Shape& axes, bool keepdims) {
 
 template <class T>
 Tensor<T> logsumexp_vjp(const Tensor<T>& x, const Tensor<T>& y, const Tensor<T>& g) {
-    return detail::map<T>(
-        "logsumexp", [](const auto& g_, const auto& x_, const auto& y_) { return g_ * xt::exp(x_ - y_); }, g,
-        x, y);
+    return zip<T, 3>("logsumexp", {&g, &x, &y}, [](const auto& a) { return a[0] * xsimd::exp(a[1] - a[2]); });
 }
 
 namespace {
@@ -508,25 +558,20 @@ std::pair<Tensor<T>, Tensor<T>> moments(const Tensor<T>& x, const Shape& axes) {
 
 template <class T>
 Tensor<T> bce_logits(const Tensor<T>& x, const Tensor<T>& t, const Tensor<T>& w) {
-    const T one(1), zero(0);
-    return detail::map<T>(
-        "binary_cross_entropy_with_logits",
-        [=](const auto& x_, const auto& t_, const auto& w_) {
-            return (one - t_) * x_ + (one + (w_ - one) * t_) *
-                                         (xt::where(x_ < zero, -x_, zero) + xt::log1p(xt::exp(-xt::abs(x_))));
-        },
-        x, t, w);
+    const Batch<T> one(T(1)), zero(T(0));
+    return zip<T, 3>("binary_cross_entropy_with_logits", {&x, &t, &w}, [=](const auto& a) {
+        return (one - a[1]) * a[0] +
+               (one + (a[2] - one) * a[1]) *
+                   (xsimd::max(-a[0], zero) + xsimd::log1p(xsimd::exp(-xsimd::abs(a[0]))));
+    });
 }
 
 template <class T>
 Tensor<T> bce_logits_dx(const Tensor<T>& g, const Tensor<T>& x, const Tensor<T>& t, const Tensor<T>& w) {
-    const T one(1);
-    return detail::map<T>(
-        "binary_cross_entropy_with_logits",
-        [=](const auto& g_, const auto& x_, const auto& t_, const auto& w_) {
-            return g_ * ((one - t_) - (one + (w_ - one) * t_) / (one + xt::exp(x_)));
-        },
-        g, x, t, w);
+    const Batch<T> one(T(1));
+    return zip<T, 4>("binary_cross_entropy_with_logits", {&g, &x, &t, &w}, [=](const auto& a) {
+        return a[0] * ((one - a[2]) - (one + (a[3] - one) * a[2]) / (one + xsimd::exp(a[1])));
+    });
 }
 
 template <class T>
