@@ -61,7 +61,7 @@ std::pair<Tensor<T>, Tensor<T>> moments(const Tensor<T>& x, const Shape& axes);
 /// (1 - t) x + (1 + (w - 1) t) softplus(-x), softplus(-x) = max(-x, 0) + log1p(exp(-|x|)).
 template <class T>
 Tensor<T> bce_logits(const Tensor<T>& x, const Tensor<T>& t, const Tensor<T>& w);
-/// The three cotangents of bce_logits (each of the broadcast shape).
+/// g ((1 - t) - (1 + (w - 1) t) sigmoid(-x)): the logits' cotangent of bce_logits (broadcast shape).
 template <class T>
 Tensor<T> bce_logits_dx(const Tensor<T>& g, const Tensor<T>& x, const Tensor<T>& t, const Tensor<T>& w);
 
