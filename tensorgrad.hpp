@@ -24,6 +24,8 @@
 #include "ops/functions.hpp"
 #include "ops/conv_functions.hpp"  // conv family
 #include "ops/shape_index_functions.hpp"  // shape_index family
+// nn family
+#include "ops/nn_functions.hpp"
 
 #include "transforms/functional.hpp"
 #include "transforms/gradcheck.hpp"

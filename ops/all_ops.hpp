@@ -11,3 +11,5 @@
 // shape_index family
 #include "index_ops.hpp"
 #include "reduce_more.hpp"
+// nn family
+#include "nn_ops.hpp"

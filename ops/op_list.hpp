@@ -23,6 +23,9 @@ struct AdaptiveAvgPool2dTranspose;
 // shape_index family: index_ops.hpp, reduce_more.hpp
 struct Concat; struct IndexSelect; struct IndexAdd; struct Gather; struct ScatterAdd;
 struct Variance; struct StdDev; struct Prod; struct Cumsum; struct Cumprod; struct Amax; struct Amin; struct Norm2;
+// nn family: softmax.hpp, loss.hpp, norm.hpp, dropout.hpp
+struct Softmax; struct LogSoftmax; struct LogSumExp; struct CrossEntropyIndex; struct BinaryCrossEntropyWithLogits;
+struct Normalize; struct Dropout;
 
 // One list per family, joined below (a family adds its ops in its own list).
 using CoreOps = std::tuple<Neg, Square, Sqrt, Exp, Log, Abs, Sin, Cos, Tanh, Sigmoid, Relu, PowScalar, Add, Sub,
@@ -32,6 +35,8 @@ using ConvOps = std::tuple<Conv2d, ConvTranspose2d, Conv2dWeight, MaxPool2d, Max
                            AvgPool2d, AvgPool2dTranspose, AdaptiveAvgPool2d, AdaptiveAvgPool2dTranspose>;
 using ShapeIndexOps = std::tuple<Concat, IndexSelect, IndexAdd, Gather, ScatterAdd, Variance, StdDev, Prod, Cumsum,
                                  Cumprod, Amax, Amin, Norm2>;
+using NnOps = std::tuple<Softmax, LogSoftmax, LogSumExp, CrossEntropyIndex, BinaryCrossEntropyWithLogits, Normalize,
+                         Dropout>;
 
 template <class... Lists>
 struct join_lists;
@@ -42,7 +47,7 @@ struct join_lists<L> {
 template <class... A, class... B, class... Rest>
 struct join_lists<std::tuple<A...>, std::tuple<B...>, Rest...> : join_lists<std::tuple<A..., B...>, Rest...> {};
 
-using OpList = join_lists<CoreOps, ConvOps, ShapeIndexOps>::type;
+using OpList = join_lists<CoreOps, ConvOps, ShapeIndexOps, NnOps>::type;
 }  // namespace tg::ops
 
 namespace tg {

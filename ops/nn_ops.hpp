@@ -1,0 +1,6 @@
+#pragma once
+// The nn family's op definitions (internal, like all_ops.hpp).
+#include "dropout.hpp"
+#include "loss.hpp"
+#include "norm.hpp"
+#include "softmax.hpp"
