@@ -5,3 +5,6 @@
 #include "matmul.hpp"
 #include "reduce.hpp"
 #include "shape_ops.hpp"
+// elementwise family
+#include "elementwise_select.hpp"
+#include "elementwise_special.hpp"

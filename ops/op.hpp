@@ -21,6 +21,9 @@ enum class Domain {
     open_unit,    ///< uniform in (-0.9, 0.9)
     distinct,     ///< well separated values (no ties for max)
     kink,         ///< both sides of a kink at 0, near it and far: +-1e-3, +-0.1, +-1.2 (never 0 itself)
+    // elementwise family
+    wide,           ///< uniform in (-8, 8): both sides of saturations and thresholds (hardtanh, +-3)
+    wide_positive,  ///< uniform in (0.1, 12): the gamma family away from its poles
 };
 
 struct SampleInput {

@@ -16,10 +16,20 @@ struct Sum; struct Mean; struct MaxAxis;
 struct Reshape; struct Copy; struct Permute; struct BroadcastTo; struct SumTo; struct Slice; struct SliceTranspose;
 // matmul.hpp
 struct MatMul;
+// elementwise family: activations.hpp, elementwise_special.hpp, elementwise_select.hpp
+struct LeakyRelu; struct Elu; struct Selu; struct Celu; struct Gelu; struct GeluTanh; struct Silu; struct Mish;
+struct Softplus; struct Softsign; struct Hardtanh; struct Clamp; struct Hardsigmoid; struct Hardswish;
+struct LogSigmoid; struct Log1p; struct Expm1; struct Log2; struct Exp2; struct Erf; struct Erfc;
+struct Polygamma; struct Lgamma; struct Reciprocal; struct Rsqrt;
+struct Where; struct Maximum; struct Minimum; struct Prelu; struct Atan2; struct Hypot;
 
 using OpList = std::tuple<Neg, Square, Sqrt, Exp, Log, Abs, Sin, Cos, Tanh, Sigmoid, Relu, PowScalar,
                           Add, Sub, Mul, Div, Pow, Sum, Mean, MaxAxis, Reshape, Copy, Permute, BroadcastTo,
-                          SumTo, Slice, SliceTranspose, MatMul>;
+                          SumTo, Slice, SliceTranspose, MatMul,
+                          // elementwise family
+                          LeakyRelu, Elu, Selu, Celu, Gelu, GeluTanh, Silu, Mish, Softplus, Softsign, Hardtanh,
+                          Clamp, Hardsigmoid, Hardswish, LogSigmoid, Log1p, Expm1, Log2, Exp2, Erf, Erfc,
+                          Polygamma, Lgamma, Reciprocal, Rsqrt, Where, Maximum, Minimum, Prelu, Atan2, Hypot>;
 }  // namespace tg::ops
 
 namespace tg {

@@ -73,6 +73,9 @@ double draw(Domain d, Generator& g, index_t i) {
             static constexpr double at[] = {1e-3, -1e-3, 0.1, -0.1, 1.2, -1.2};
             return at[i % 6] * (1 + 0.5 * u);
         }
+        // elementwise family
+        case Domain::wide: return -8 + 16 * u;
+        case Domain::wide_positive: return 0.1 + 11.9 * u;
     }
     return u;
 }
