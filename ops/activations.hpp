@@ -218,9 +218,8 @@ struct Softplus : Unary<Softplus> {
     static constexpr const char* name = "softplus";
     template <class T>
     static auto fx(const auto& x, const Attrs& a) {
-        const T b = T(a.scalar);
-        auto bx = [&] { return b * x; };
-        return where(bx() > T(a.scalar2), x, TG_SOFTPLUS_EXPR(bx()) / b);
+        auto bx = [&] { return T(a.scalar) * x; };
+        return where(bx() > T(a.scalar2), x, TG_SOFTPLUS_EXPR(bx()) / T(a.scalar));
     }
     template <class T>
     static Var<T> dfdx(const Var<T>& x, const Var<T>&, const Attrs& a) {
@@ -231,8 +230,7 @@ struct Softplus : Unary<Softplus> {
     static constexpr Reads kernel_reads = Reads::x;
     template <class T>
     static auto kernel(const auto& g, const auto& x, const Attrs& a) {
-        const T b = T(a.scalar);
-        return g * where(b * x > T(a.scalar2), T(1), T(1) / (T(1) + exp(-(b * x))));
+        return g * where(T(a.scalar) * x > T(a.scalar2), T(1), T(1) / (T(1) + exp(-(T(a.scalar) * x))));
     }
     static Samples samples() {
         return concat(with_attrs(unary_samples(Domain::wide), scalars(1.0, 20.0)),

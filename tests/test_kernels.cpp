@@ -12,6 +12,7 @@
 
 #include <tensorgrad/tensorgrad.hpp>
 
+#include "../ops/all_ops.hpp"  // op_index needs the op types complete
 #include "../ops/fused_kernels.hpp"
 
 namespace {
