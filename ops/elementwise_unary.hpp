@@ -237,13 +237,14 @@ struct Tanh : Unary<Tanh> {
         const Var<T> e = tg::exp(T(-2) * tg::abs(x));
         return m * (T(1) - y * y) + (T(1) - m) * (T(4) * e / ((T(1) + e) * (T(1) + e)));
     }
-    // The kernel's tail is 1 / cosh^2 x, the same function with one transcendental (square
-    // evaluates its argument once); 4e / (1 + e)^2 would cost three exps in one pass (2x slower
-    // than the two-pass kernel it replaced, measured) or a second pass. 0 for |x| > 355.
+    // The kernel's tail is (1 / cosh x)^2, the same function with one transcendental (square
+    // evaluates its argument once; squaring 1 / cosh keeps subnormal results, as at |x| = 360);
+    // 4e / (1 + e)^2 would cost three exps in one pass (2x slower than the two-pass kernel it
+    // replaced, measured) or a second pass.
     static constexpr Reads kernel_reads = Reads::x_and_y;
     template <class T>
     static auto kernel(const auto& g, const auto& x, const auto& y, const Attrs&) {
-        return g * where(abs(x) < T(1), T(1) - y * y, T(1) / square(cosh(x)));
+        return g * where(abs(x) < T(1), T(1) - y * y, square(T(1) / cosh(x)));
     }
     static Samples samples() { return unary_samples(Domain::any); }
 };
