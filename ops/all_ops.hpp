@@ -13,3 +13,6 @@
 #include "reduce_more.hpp"
 // nn family
 #include "nn_ops.hpp"
+// elementwise family
+#include "elementwise_select.hpp"
+#include "elementwise_special.hpp"

@@ -2,6 +2,7 @@
 // Elementwise binary ops with NumPy broadcasting. Rules return cotangents of the broadcast shape;
 // the engine sums them back to each input's shape (ops/op.hpp, unbroadcast).
 #include "../tensor/math.hpp"
+#include "elementwise_unary.hpp"  // mul_zero_wins
 #include "jvp_util.hpp"
 #include "samples.hpp"
 
@@ -95,13 +96,20 @@ struct Div {
 
 // y = a^b        vjp: abar = ybar b a^(b-1), bbar = ybar y log(a)
 // log(a) is replaced by 0 where a == 0: there y = 0 (b > 0) and the true limit of y log(a) is 0,
-// where the plain formula would give 0 * -inf = NaN.
+// where the plain formula would give 0 * -inf = NaN. Where b == 0, d/da is exactly 0 (y is the
+// constant 1; as PyTorch), also at a = 0: the exponent b - 1 becomes b there, so b a^b = 0, never
+// 0 * inf. a^(b-1) is infinite at a = 0 for b < 1: a zero (co)tangent wins (NOTE [zero cotangents]
+// in elementwise_unary.hpp).
 struct Pow {
     static constexpr const char* name = "pow";
     static constexpr int arity = 2;
     template <class T>
     static Tensor<T> forward(const Attrs&, const Tensor<T>& a, const Tensor<T>& b) {
         return tg::pow(a, b);
+    }
+    template <class T>
+    static Var<T> dbase(const Var<T>& a, const Var<T>& b) {
+        return b * pow(a, b - T(1) + Var<T>(tg::equal(b.value(), Tensor<T>::scalar(T(0)))));
     }
     template <class T>
     static Var<T> log_base(const Var<T>& a) {
@@ -114,13 +122,13 @@ struct Pow {
             if (a.need(1)) c[1] = Var<T>(pow_rhs_vjp(a.gy.value(), a.y.value(), a.x[0].value()));
             return;
         }
-        if (a.need(0)) c[0] = a.gy * a.x[1] * pow(a.x[0], a.x[1] - T(1));
+        if (a.need(0)) c[0] = mul_zero_wins(a.gy, dbase(a.x[0], a.x[1]));
         if (a.need(1)) c[1] = a.gy * a.y * log_base(a.x[0]);
     }
     template <class T>
     static Var<T> jvp(const JvpArgs<T>& a) {
         return tangent_add(
-            tangent_map(a.dx[0], [&](const Var<T>& d) { return d * a.x[1] * pow(a.x[0], a.x[1] - T(1)); }),
+            tangent_map(a.dx[0], [&](const Var<T>& d) { return mul_zero_wins(d, dbase(a.x[0], a.x[1])); }),
             tangent_map(a.dx[1], [&](const Var<T>& d) { return d * a.y * log_base(a.x[0]); }));
     }
     static Samples samples() { return binary_samples(Domain::positive, Domain::any); }

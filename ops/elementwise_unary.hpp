@@ -1,35 +1,70 @@
 #pragma once
-// Elementwise unary ops. Each gives its primal f and its derivative dfdx, written with
-// differentiable ops; Unary derives   jvp: dy = dfdx * dx   and   vjp: xbar = dfdx * ybar.
-// `kernel` names the fused Tensor kernel of the same VJP, used when nothing is recorded; the
-// registry checks both (reverse mode runs the kernel, second order the dfdx formula).
+// Elementwise unary ops. Each declares, in one place:
+//   dfdx(x, y, attrs)           its derivative written with differentiable Var ops: Unary derives
+//                               jvp: dy = dfdx * dx   and   vjp: xbar = dfdx * ybar   from it, so
+//                               double backward and forward-over-reverse work;
+//   f(attrs, x) or fx<T>(x, a)  its forward value: a Tensor function, or an xtensor expression
+//                               that ops/fused_kernels.cpp runs as one xsimd pass;
+//   kernel<T>(g, x|y, a)        optionally, the same VJP as one fused xsimd pass, for plain sweeps
+//                               (nothing recorded, no tangent travelling); `kernel_reads` says
+//                               which saved tensors it reads. The registry checks both paths:
+//                               reverse mode runs the kernel, second order the dfdx formula.
+// Expressions (fx, kernel) call math functions unqualified (exp, where, abs): they resolve to
+// xtensor's by argument-dependent lookup, in the TUs that instantiate them. Constants in them are
+// prvalues (T(a.scalar), a lambda returning a subexpression), never named locals: xtensor keeps
+// lvalue operands by reference, which would dangle once the expression is returned.
+//
+// NOTE [zero cotangents]: an op whose derivative is infinite (or NaN) at the edge of its domain
+// (sqrt and log at 0, pow, reciprocal, the gamma functions at their poles) declares `singular`.
+// Its chain rule then lets an exact zero cotangent or tangent win: 0 * inf is 0, not NaN, in the
+// fused kernel, the recorded VJP and the JVP, as tg::Dual (NOTE [zero tangents]) and tg::Rev
+// (NOTE [zero adjoints]) do. A direction in which the input does not move cannot move the output;
+// a moving one gets the IEEE value (+-inf). docs/guide.md, "Derivatives at the edge of a domain".
 #include "../tensor/math.hpp"
+#include "fused_kernels.hpp"
 #include "jvp_util.hpp"
 #include "samples.hpp"
 
 namespace tg::ops {
 
 template <class D>
+constexpr bool is_singular() {
+    if constexpr (requires { D::singular; }) return D::singular;
+    else return false;
+}
+
+/// u * d, where an exact zero u gives 0 whatever d is (NOTE [zero cotangents]).
+template <class T>
+Var<T> mul_zero_wins(const Var<T>& u, const Var<T>& d) {
+    return u * where(equal(u.value(), Tensor<T>::scalar(T(0))), Var<T>(T(0)), d);
+}
+
+template <class D>
 struct Unary {
     static constexpr int arity = 1;
     template <class T>
     static Tensor<T> forward(const Attrs& a, const Tensor<T>& x) {
-        return D::f(a, x);
+        if constexpr (requires { D::f(a, x); }) return D::f(a, x);
+        else return unary_forward<T>(op_index<D>, x, a);
     }
     template <class T>
     static void vjp(const VjpArgs<T>& a, Cotangents<T>& c) {
-        if constexpr (requires { D::kernel; }) {
-            if (plain_mode()) {  // the same formula in one pass (tensor/math_vjp.cpp)
-                c[0] = Var<T>(
-                    unary_vjp(D::kernel, a.x[0].value(), a.y.value(), a.gy.value(), T(a.attrs.scalar)));
+        if constexpr (requires { D::kernel_reads; }) {
+            if (plain_mode()) {  // the same formula in one pass (D::kernel, ops/fused_kernels.cpp)
+                c[0] = Var<T>(unary_fused_vjp<T>(op_index<D>, a.gy.value(), a.x[0].value(), a.y.value(), a.attrs));
                 return;
             }
         }
-        c[0] = a.gy * D::dfdx(a.x[0], a.y, a.attrs);
+        c[0] = chain(a.gy, D::dfdx(a.x[0], a.y, a.attrs));
     }
     template <class T>
     static Var<T> jvp(const JvpArgs<T>& a) {
-        return tangent_map(a.dx[0], [&](const Var<T>& d) { return d * D::dfdx(a.x[0], a.y, a.attrs); });
+        return tangent_map(a.dx[0], [&](const Var<T>& d) { return chain(d, D::dfdx(a.x[0], a.y, a.attrs)); });
+    }
+    template <class T>
+    static Var<T> chain(const Var<T>& u, const Var<T>& dfdx) {
+        if constexpr (is_singular<D>()) return mul_zero_wins(u, dfdx);
+        else return u * dfdx;
     }
 };
 
@@ -56,7 +91,6 @@ struct Neg {
 // y = x^2        dy/dx = 2x
 struct Square : Unary<Square> {
     static constexpr const char* name = "square";
-    static constexpr DerivKernel kernel = DerivKernel::square;
     template <class T>
     static Tensor<T> f(const Attrs&, const Tensor<T>& x) {
         return tg::square(x);
@@ -65,13 +99,18 @@ struct Square : Unary<Square> {
     static Var<T> dfdx(const Var<T>& x, const Var<T>&, const Attrs&) {
         return T(2) * x;
     }
+    static constexpr Reads kernel_reads = Reads::x;
+    template <class T>
+    static auto kernel(const auto& g, const auto& x, const Attrs&) {
+        return g * (T(2) * x);
+    }
     static Samples samples() { return unary_samples(Domain::any); }
 };
 
-// y = sqrt(x)    dy/dx = 1 / (2 y)
+// y = sqrt(x)    dy/dx = 1 / (2 y): +inf at 0 (singular: a zero cotangent gives 0)
 struct Sqrt : Unary<Sqrt> {
     static constexpr const char* name = "sqrt";
-    static constexpr DerivKernel kernel = DerivKernel::sqrt;
+    static constexpr bool singular = true;
     template <class T>
     static Tensor<T> f(const Attrs&, const Tensor<T>& x) {
         return tg::sqrt(x);
@@ -80,10 +119,15 @@ struct Sqrt : Unary<Sqrt> {
     static Var<T> dfdx(const Var<T>&, const Var<T>& y, const Attrs&) {
         return T(0.5) / y;
     }
+    static constexpr Reads kernel_reads = Reads::y;
+    template <class T>
+    static auto kernel(const auto& g, const auto& y, const Attrs&) {
+        return g * (T(0.5) / y);
+    }
     static Samples samples() { return unary_samples(Domain::positive); }
 };
 
-// y = exp(x)     dy/dx = y
+// y = exp(x)     dy/dx = y   (the plain VJP g * y is already one pass)
 struct Exp : Unary<Exp> {
     static constexpr const char* name = "exp";
     template <class T>
@@ -97,10 +141,10 @@ struct Exp : Unary<Exp> {
     static Samples samples() { return unary_samples(Domain::any); }
 };
 
-// y = log(x)     dy/dx = 1 / x
+// y = log(x)     dy/dx = 1 / x: +inf at 0 (singular)
 struct Log : Unary<Log> {
     static constexpr const char* name = "log";
-    static constexpr DerivKernel kernel = DerivKernel::log;
+    static constexpr bool singular = true;
     template <class T>
     static Tensor<T> f(const Attrs&, const Tensor<T>& x) {
         return tg::log(x);
@@ -109,13 +153,17 @@ struct Log : Unary<Log> {
     static Var<T> dfdx(const Var<T>& x, const Var<T>&, const Attrs&) {
         return T(1) / x;
     }
+    static constexpr Reads kernel_reads = Reads::x;
+    template <class T>
+    static auto kernel(const auto& g, const auto& x, const Attrs&) {
+        return g * (T(1) / x);
+    }
     static Samples samples() { return unary_samples(Domain::positive); }
 };
 
 // y = |x|        dy/dx = sign(x), taken as 0 at x = 0 (the subgradient of least norm)
 struct Abs : Unary<Abs> {
     static constexpr const char* name = "abs";
-    static constexpr DerivKernel kernel = DerivKernel::abs;
     template <class T>
     static Tensor<T> f(const Attrs&, const Tensor<T>& x) {
         return tg::abs(x);
@@ -123,6 +171,11 @@ struct Abs : Unary<Abs> {
     template <class T>
     static Var<T> dfdx(const Var<T>& x, const Var<T>&, const Attrs&) {
         return Var<T>(tg::sign(x.value()));  // piecewise constant: no second derivative
+    }
+    static constexpr Reads kernel_reads = Reads::x;
+    template <class T>  // sign(x) keeps 0, -0 and NaN, as tg::sign does
+    static auto kernel(const auto& g, const auto& x, const Attrs&) {
+        return g * where(x > T(0), T(1), where(x < T(0), T(-1), x));
     }
     static Samples samples() {
         Samples s = unary_samples(Domain::nonzero), k = kink_samples(0.0);  // abs'(0) = 0
@@ -134,7 +187,6 @@ struct Abs : Unary<Abs> {
 // y = sin(x)     dy/dx = cos(x)
 struct Sin : Unary<Sin> {
     static constexpr const char* name = "sin";
-    static constexpr DerivKernel kernel = DerivKernel::sin;
     template <class T>
     static Tensor<T> f(const Attrs&, const Tensor<T>& x) {
         return tg::sin(x);
@@ -143,13 +195,17 @@ struct Sin : Unary<Sin> {
     static Var<T> dfdx(const Var<T>& x, const Var<T>&, const Attrs&) {
         return cos(x);
     }
+    static constexpr Reads kernel_reads = Reads::x;
+    template <class T>
+    static auto kernel(const auto& g, const auto& x, const Attrs&) {
+        return g * cos(x);
+    }
     static Samples samples() { return unary_samples(Domain::any); }
 };
 
 // y = cos(x)     dy/dx = -sin(x)
 struct Cos : Unary<Cos> {
     static constexpr const char* name = "cos";
-    static constexpr DerivKernel kernel = DerivKernel::cos;
     template <class T>
     static Tensor<T> f(const Attrs&, const Tensor<T>& x) {
         return tg::cos(x);
@@ -157,6 +213,11 @@ struct Cos : Unary<Cos> {
     template <class T>
     static Var<T> dfdx(const Var<T>& x, const Var<T>&, const Attrs&) {
         return -sin(x);
+    }
+    static constexpr Reads kernel_reads = Reads::x;
+    template <class T>
+    static auto kernel(const auto& g, const auto& x, const Attrs&) {
+        return g * -sin(x);
     }
     static Samples samples() { return unary_samples(Domain::any); }
 };
@@ -166,7 +227,6 @@ struct Cos : Unary<Cos> {
 // the derivative is 1e-16 .. 1e-310). The mask is a constant; tests/test_tensor_reference.cpp.
 struct Tanh : Unary<Tanh> {
     static constexpr const char* name = "tanh";
-    static constexpr DerivKernel kernel = DerivKernel::tanh;
     template <class T>
     static Tensor<T> f(const Attrs&, const Tensor<T>& x) {
         return tg::tanh(x);
@@ -177,6 +237,15 @@ struct Tanh : Unary<Tanh> {
         const Var<T> e = tg::exp(T(-2) * tg::abs(x));
         return m * (T(1) - y * y) + (T(1) - m) * (T(4) * e / ((T(1) + e) * (T(1) + e)));
     }
+    // The kernel's tail is (1 / cosh x)^2, the same function with one transcendental (square
+    // evaluates its argument once; squaring 1 / cosh keeps subnormal results, as at |x| = 360);
+    // 4e / (1 + e)^2 would cost three exps in one pass (2x slower than the two-pass kernel it
+    // replaced, measured) or a second pass.
+    static constexpr Reads kernel_reads = Reads::x_and_y;
+    template <class T>
+    static auto kernel(const auto& g, const auto& x, const auto& y, const Attrs&) {
+        return g * where(abs(x) < T(1), T(1) - y * y, square(T(1) / cosh(x)));
+    }
     static Samples samples() { return unary_samples(Domain::any); }
 };
 
@@ -185,7 +254,6 @@ struct Tanh : Unary<Tanh> {
 // x > 37). The mask is a constant; tests/test_tensor_reference.cpp.
 struct Sigmoid : Unary<Sigmoid> {
     static constexpr const char* name = "sigmoid";
-    static constexpr DerivKernel kernel = DerivKernel::sigmoid;
     template <class T>
     static Tensor<T> f(const Attrs&, const Tensor<T>& x) {
         return tg::sigmoid(x);
@@ -196,13 +264,18 @@ struct Sigmoid : Unary<Sigmoid> {
         const Var<T> t = tg::tanh(T(0.5) * x);
         return m * (T(0.25) * (T(1) - t * t)) + (T(1) - m) * (y * tg::sigmoid(-x));
     }
+    static constexpr Reads kernel_reads = Reads::x_and_y;
+    template <class T>
+    static auto kernel(const auto& g, const auto& x, const auto& y, const Attrs&) {
+        return g * where(abs(x) < T(2), T(0.25) * (T(1) - tanh(T(0.5) * x) * tanh(T(0.5) * x)),
+                         y * (T(1) / (T(1) + exp(-(-x)))));
+    }
     static Samples samples() { return unary_samples(Domain::any); }
 };
 
 // y = max(x, 0)  dy/dx = [x > 0], taken as 0 at x = 0
 struct Relu : Unary<Relu> {
     static constexpr const char* name = "relu";
-    static constexpr DerivKernel kernel = DerivKernel::relu;
     template <class T>
     static Tensor<T> f(const Attrs&, const Tensor<T>& x) {
         return tg::relu(x);
@@ -211,6 +284,11 @@ struct Relu : Unary<Relu> {
     static Var<T> dfdx(const Var<T>& x, const Var<T>&, const Attrs&) {
         return Var<T>(tg::step(x.value()));
     }
+    static constexpr Reads kernel_reads = Reads::x;
+    template <class T>  // g * step(x): a NaN or infinite g still gives NaN where x <= 0
+    static auto kernel(const auto& g, const auto& x, const Attrs&) {
+        return g * where(x > T(0), T(1), T(0));
+    }
     static Samples samples() {
         Samples s = unary_samples(Domain::nonzero), k = kink_samples(0.0);  // relu'(0) = 0
         s.insert(s.end(), k.begin(), k.end());
@@ -218,10 +296,11 @@ struct Relu : Unary<Relu> {
     }
 };
 
-// y = x^p (p constant)     dy/dx = p x^(p-1)
+// y = x^p (p constant)     dy/dx = p x^(p-1); exactly 0 when p = 0 (y is the constant 1, also at
+// x = 0, where p x^(p-1) would be 0 * inf); singular (+-inf at x = 0 for p < 1).
 struct PowScalar : Unary<PowScalar> {
     static constexpr const char* name = "pow_scalar";
-    static constexpr DerivKernel kernel = DerivKernel::pow_scalar;
+    static constexpr bool singular = true;
     template <class T>
     static Tensor<T> f(const Attrs& a, const Tensor<T>& x) {
         return tg::pow(x, static_cast<T>(a.scalar));
@@ -229,7 +308,13 @@ struct PowScalar : Unary<PowScalar> {
     template <class T>
     static Var<T> dfdx(const Var<T>& x, const Var<T>&, const Attrs& a) {
         const T p = static_cast<T>(a.scalar);
+        if (p == T(0)) return Var<T>(T(0));
         return p * pow(x, p - T(1));
+    }
+    static constexpr Reads kernel_reads = Reads::x;
+    template <class T>  // p = 0: 0 * x^1, never 0 * inf. Scalars as prvalues: xtensor keeps lvalues by reference
+    static auto kernel(const auto& g, const auto& x, const Attrs& a) {
+        return g * (T(a.scalar) * pow(x, T(a.scalar) == T(0) ? T(1) : T(a.scalar) - T(1)));
     }
     static Samples samples() {
         Attrs cube, root, inv;

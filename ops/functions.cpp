@@ -7,23 +7,25 @@
 
 namespace tg {
 
-#define TG_DEFINE_VAR_UNARY(fn, Op)                 \
-    template <class T>                              \
-    Var<T> fn(const Var<T>& x) {                    \
-        return apply<ops::Op, T>(Attrs{}, x);       \
-    }
-TG_DEFINE_VAR_UNARY(neg, Neg)
-TG_DEFINE_VAR_UNARY(square, Square)
-TG_DEFINE_VAR_UNARY(sqrt, Sqrt)
-TG_DEFINE_VAR_UNARY(exp, Exp)
-TG_DEFINE_VAR_UNARY(log, Log)
-TG_DEFINE_VAR_UNARY(abs, Abs)
-TG_DEFINE_VAR_UNARY(sin, Sin)
-TG_DEFINE_VAR_UNARY(cos, Cos)
-TG_DEFINE_VAR_UNARY(tanh, Tanh)
-TG_DEFINE_VAR_UNARY(sigmoid, Sigmoid)
-TG_DEFINE_VAR_UNARY(relu, Relu)
+#define TG_DEFINE_VAR_UNARY(fn, Op)                                 \
+    template <class T>                                              \
+    Var<T> fn(const Var<T>& x) {                                    \
+        return apply<ops::Op, T>(Attrs{}, x);                       \
+    }                                                               \
+    template Var<float> fn<float>(const Var<float>&);               \
+    template Var<double> fn<double>(const Var<double>&);
+TG_VAR_UNARY(TG_DEFINE_VAR_UNARY)
+TG_VAR_TENSOR_UNARY(TG_DEFINE_VAR_UNARY)
 #undef TG_DEFINE_VAR_UNARY
+#define TG_DEFINE_TENSOR_UNARY(fn, Op)                              \
+    template <class T>                                              \
+    Tensor<T> fn(const Tensor<T>& x) {                              \
+        return ops::Op::forward(Attrs{}, x);                        \
+    }                                                               \
+    template Tensor<float> fn<float>(const Tensor<float>&);         \
+    template Tensor<double> fn<double>(const Tensor<double>&);
+TG_VAR_TENSOR_UNARY(TG_DEFINE_TENSOR_UNARY)
+#undef TG_DEFINE_TENSOR_UNARY
 
 template <class T> Var<T> add(const Var<T>& a, const Var<T>& b) { return apply<ops::Add, T>(Attrs{}, a, b); }
 template <class T> Var<T> sub(const Var<T>& a, const Var<T>& b) { return apply<ops::Sub, T>(Attrs{}, a, b); }
@@ -137,17 +139,6 @@ Var<T> slice(const Var<T>& x, int axis, index_t start, index_t stop, index_t ste
 }
 
 #define TG_INSTANTIATE(T)                                                                \
-    template Var<T> neg<T>(const Var<T>&);                                               \
-    template Var<T> square<T>(const Var<T>&);                                            \
-    template Var<T> sqrt<T>(const Var<T>&);                                              \
-    template Var<T> exp<T>(const Var<T>&);                                               \
-    template Var<T> log<T>(const Var<T>&);                                               \
-    template Var<T> abs<T>(const Var<T>&);                                               \
-    template Var<T> sin<T>(const Var<T>&);                                               \
-    template Var<T> cos<T>(const Var<T>&);                                               \
-    template Var<T> tanh<T>(const Var<T>&);                                              \
-    template Var<T> sigmoid<T>(const Var<T>&);                                           \
-    template Var<T> relu<T>(const Var<T>&);                                              \
     template Var<T> add<T>(const Var<T>&, const Var<T>&);                                \
     template Var<T> sub<T>(const Var<T>&, const Var<T>&);                                \
     template Var<T> mul<T>(const Var<T>&, const Var<T>&);                                \

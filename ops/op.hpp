@@ -23,6 +23,9 @@ enum class Domain {
     kink,         ///< both sides of a kink at 0, near it and far: +-1e-3, +-0.1, +-1.2 (never 0 itself)
     // shape_index family
     some_zeros,   ///< |x| in (0.5, 2), either sign, but exactly 0 at elements i % 7 == 2 or 5 (prod, cumprod)
+    // elementwise family
+    wide,           ///< uniform in (-8, 8): both sides of saturations and thresholds (hardtanh, +-3)
+    wide_positive,  ///< uniform in (0.1, 12): the gamma family away from its poles
 };
 
 struct SampleInput {

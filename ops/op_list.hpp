@@ -16,6 +16,12 @@ struct Sum; struct Mean; struct MaxAxis;
 struct Reshape; struct Copy; struct Permute; struct BroadcastTo; struct SumTo; struct Slice; struct SliceTranspose;
 // matmul.hpp
 struct MatMul;
+// elementwise family: activations.hpp, elementwise_special.hpp, elementwise_select.hpp
+struct LeakyRelu; struct Elu; struct Selu; struct Celu; struct Gelu; struct GeluTanh; struct Silu; struct Mish;
+struct Softplus; struct Softsign; struct Hardtanh; struct Clamp; struct Hardsigmoid; struct Hardswish;
+struct LogSigmoid; struct Log1p; struct Expm1; struct Log2; struct Exp2; struct Erf; struct Erfc;
+struct Polygamma; struct Lgamma; struct Reciprocal; struct Rsqrt;
+struct Where; struct Maximum; struct Minimum; struct Prelu; struct Atan2; struct Hypot;
 // conv family: ops/conv.hpp, ops/pool.hpp
 struct Conv2d; struct ConvTranspose2d; struct Conv2dWeight; struct MaxPool2d; struct MaxPool2dGather;
 struct MaxPool2dScatter; struct AvgPool2d; struct AvgPool2dTranspose; struct AdaptiveAvgPool2d;
@@ -31,6 +37,10 @@ struct Normalize; struct Dropout;
 using CoreOps = std::tuple<Neg, Square, Sqrt, Exp, Log, Abs, Sin, Cos, Tanh, Sigmoid, Relu, PowScalar, Add, Sub,
                            Mul, Div, Pow, Sum, Mean, MaxAxis, Reshape, Copy, Permute, BroadcastTo, SumTo, Slice,
                            SliceTranspose, MatMul>;
+using ElementwiseOps =
+    std::tuple<LeakyRelu, Elu, Selu, Celu, Gelu, GeluTanh, Silu, Mish, Softplus, Softsign, Hardtanh, Clamp,
+               Hardsigmoid, Hardswish, LogSigmoid, Log1p, Expm1, Log2, Exp2, Erf, Erfc, Polygamma, Lgamma,
+               Reciprocal, Rsqrt, Where, Maximum, Minimum, Prelu, Atan2, Hypot>;
 using ConvOps = std::tuple<Conv2d, ConvTranspose2d, Conv2dWeight, MaxPool2d, MaxPool2dGather, MaxPool2dScatter,
                            AvgPool2d, AvgPool2dTranspose, AdaptiveAvgPool2d, AdaptiveAvgPool2dTranspose>;
 using ShapeIndexOps = std::tuple<Concat, IndexSelect, IndexAdd, Gather, ScatterAdd, Variance, StdDev, Prod, Cumsum,
@@ -47,7 +57,7 @@ struct join_lists<L> {
 template <class... A, class... B, class... Rest>
 struct join_lists<std::tuple<A...>, std::tuple<B...>, Rest...> : join_lists<std::tuple<A..., B...>, Rest...> {};
 
-using OpList = join_lists<CoreOps, ConvOps, ShapeIndexOps, NnOps>::type;
+using OpList = join_lists<CoreOps, ElementwiseOps, ConvOps, ShapeIndexOps, NnOps>::type;
 }  // namespace tg::ops
 
 namespace tg {

@@ -75,6 +75,9 @@ double draw(Domain d, Generator& g, index_t i) {
         }
         // shape_index family: groups of a reduction with no, one and two exact zeros
         case Domain::some_zeros: return (i % 7 == 2 || i % 7 == 5) ? 0.0 : (u < 0.5 ? -1 : 1) * (0.5 + 1.5 * g.next_double());
+        // elementwise family
+        case Domain::wide: return -8 + 16 * u;
+        case Domain::wide_positive: return 0.1 + 11.9 * u;
     }
     return u;
 }

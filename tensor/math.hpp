@@ -7,11 +7,13 @@
 
 namespace tg {
 
-// Unary elementwise functions, listed once (TG_UNARY_FUNCTIONS expands in the .cpp).
+// Unary elementwise functions, listed once (TG_UNARY_FUNCTIONS expands in the .cpp). round
+// rounds half to even (as NumPy and PyTorch). More (erf, gelu, ...) are computed by their ops:
+// ops/functions.hpp.
 #define TG_UNARY_FUNCTIONS(X)                                                                        \
     X(neg)                                                                                           \
     X(square) X(sqrt) X(exp) X(log) X(abs) X(sin) X(cos) X(tanh) X(sigmoid) X(relu) X(sign) X(log1p) \
-        X(expm1) X(reciprocal) X(rsqrt) X(step)
+        X(expm1) X(reciprocal) X(rsqrt) X(step) X(floor) X(ceil) X(round)
 #define TG_DECLARE_UNARY(name) \
     template <class T>         \
     Tensor<T> name(const Tensor<T>& x);
@@ -20,7 +22,8 @@ TG_UNARY_FUNCTIONS(TG_DECLARE_UNARY)
 
 // Binary elementwise functions with NumPy broadcasting. @throws ShapeError naming the op.
 #define TG_BINARY_FUNCTIONS(X) \
-    X(add) X(sub) X(mul) X(div) X(pow) X(maximum) X(minimum) X(greater) X(less) X(equal) X(greater_equal)
+    X(add) X(sub) X(mul) X(div) X(pow) X(maximum) X(minimum) X(greater) X(less) X(equal) X(greater_equal) \
+        X(atan2) X(hypot)
 #define TG_DECLARE_BINARY(name) \
     template <class T>          \
     Tensor<T> name(const Tensor<T>& a, const Tensor<T>& b);
@@ -87,17 +90,14 @@ Tensor<T> operator/(std::type_identity_t<T> s, const Tensor<T>& a) {
     return div(Tensor<T>::scalar(s), a);
 }
 
-// Fused derivative kernels. The VJP rules of the elementwise ops call them when nothing is being
-// recorded (a plain backward): one pass over memory where the differentiable formula takes two or
-// three, and bitwise the same arithmetic up to FMA contraction.
-enum class DerivKernel { square, sqrt, log, abs, sin, cos, tanh, sigmoid, relu, pow_scalar };
-/// g * f'(x) for the unary f named by k, where y = f(x) and p is pow_scalar's exponent.
-template <class T>
-Tensor<T> unary_vjp(DerivKernel k, const Tensor<T>& x, const Tensor<T>& y, const Tensor<T>& g, T p = T(0));
+// Fused derivative kernels of the binary ops' plain backward (the unary ops declare theirs in
+// their own struct: ops/elementwise_unary.hpp): one pass over memory where the differentiable
+// formula takes two or three.
 /// -(g y) / b: the cotangent of b in y = a / b.
 template <class T>
 Tensor<T> div_rhs_vjp(const Tensor<T>& g, const Tensor<T>& y, const Tensor<T>& b);
-/// g b a^(b - 1): the cotangent of a in y = a^b.
+/// g b a^(b - 1): the cotangent of a in y = a^b; 0 where b == 0 (y is constant) or g == 0
+/// (NOTE [zero cotangents] in ops/elementwise_unary.hpp), even at a = 0.
 template <class T>
 Tensor<T> pow_lhs_vjp(const Tensor<T>& g, const Tensor<T>& a, const Tensor<T>& b);
 /// g y log(a), with log(a) taken as 0 where a == 0: the cotangent of b in y = a^b.

@@ -17,6 +17,17 @@ struct K {
     // NaN from either side propagates (as in NumPy): SIMD max/min would return the other operand.
     static auto maximum(const auto& a, const auto& b) { return xt::where(b > a || xt::isnan(b), b, a); }
     static auto minimum(const auto& a, const auto& b) { return xt::where(b < a || xt::isnan(b), b, a); }
+    static auto atan2(const auto& a, const auto& b) { return xt::atan2(a, b); }
+    // m sqrt(1 + (n / m)^2) with m = max(|a|, |b|), n = min: no overflow or underflow of the squares
+    // (xsimd's hypot squares directly); 0 at the origin; an infinite side gives inf (n / m = 0).
+    template <class A, class B>
+    static auto hypot(const A& a, const B& b) {
+        using T = common_t<A, B>;
+        auto m = [&] { return xt::maximum(xt::abs(a), xt::abs(b)); };
+        auto n = [&] { return xt::minimum(xt::abs(a), xt::abs(b)); };
+        return xt::where(xt::equal(m(), T(0)) || xt::isinf(m()), m(),
+                         m() * xt::sqrt(T(1) + (n() / m()) * (n() / m())));
+    }
     template <class A, class B>
     static auto greater(const A& a, const B& b) {
         return xt::where(a > b, common_t<A, B>(1), common_t<A, B>(0));

@@ -34,6 +34,9 @@ struct K {
     static auto expm1(const auto& x) { return xt::expm1(x); }
     template <class E> static auto reciprocal(const E& x) { return typename E::value_type(1) / x; }
     template <class E> static auto rsqrt(const E& x) { return typename E::value_type(1) / xt::sqrt(x); }
+    static auto floor(const auto& x) { return xt::floor(x); }
+    static auto ceil(const auto& x) { return xt::ceil(x); }
+    static auto round(const auto& x) { return xt::nearbyint(x); }  // half to even (default rounding mode)
     template <class E> static auto step(const E& x) {
         using T = typename E::value_type;
         return xt::where(x > T(0), T(1), T(0));

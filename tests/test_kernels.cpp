@@ -12,6 +12,9 @@
 
 #include <tensorgrad/tensorgrad.hpp>
 
+#include "../ops/all_ops.hpp"  // op_index needs the op types complete
+#include "../ops/fused_kernels.hpp"
+
 namespace {
 
 // Deterministic values uniform in [lo, hi).
@@ -302,23 +305,31 @@ TEST_CASE_TEMPLATE("operator+= updates a contiguous tensor in place, broadcastin
     CHECK(tg::allclose(a, tg::add(before, before), 1e-6, 1e-6));
 }
 
-// The fused derivative kernels (plain backward) against the differentiable formulas they replace.
+// The fused derivative kernels (plain backward; each declared in its op) against the
+// differentiable formulas they replace.
+template <class Op, class T>
+tg::Tensor<T> fused(const tg::Tensor<T>& g, const tg::Tensor<T>& x, const tg::Tensor<T>& y, double p = 0) {
+    tg::Attrs a;
+    a.scalar = p;
+    return tg::ops::unary_fused_vjp<T>(tg::ops::op_index<Op>, g, x, y, a);
+}
+
 TEST_CASE_TEMPLATE("fused derivative kernels equal the op formulas", T, float, double) {
-    using K = tg::DerivKernel;
+    namespace o = tg::ops;
     const auto x = uniform_values<T>({37, 3}, 0.2, 2, 16), g = uniform_values<T>({37, 3}, -1, 1, 17);
     const auto sig = tg::sigmoid(x), th = tg::tanh(x), sq = tg::sqrt(x);
     const T tol = std::is_same_v<T, float> ? T(2e-6) : T(1e-14);
     auto same = [&](const tg::Tensor<T>& a, const tg::Tensor<T>& b) { return tg::allclose(a, b, tol, tol); };
-    CHECK(same(tg::unary_vjp(K::square, x, x, g), g * (T(2) * x)));
-    CHECK(same(tg::unary_vjp(K::sqrt, x, sq, g), g * (T(0.5) / sq)));
-    CHECK(same(tg::unary_vjp(K::log, x, x, g), g * (T(1) / x)));
-    CHECK(same(tg::unary_vjp(K::abs, x - T(1), x, g), g * tg::sign(x - T(1))));
-    CHECK(same(tg::unary_vjp(K::sin, x, x, g), g * tg::cos(x)));
-    CHECK(same(tg::unary_vjp(K::cos, x, x, g), g * -tg::sin(x)));
-    CHECK(same(tg::unary_vjp(K::tanh, x, th, g), g * (T(1) - th * th)));
-    CHECK(same(tg::unary_vjp(K::sigmoid, x, sig, g), g * (sig * (T(1) - sig))));
-    CHECK(same(tg::unary_vjp(K::relu, x - T(1), x, g), g * tg::step(x - T(1))));
-    CHECK(same(tg::unary_vjp(K::pow_scalar, x, x, g, T(2.5)), g * (T(2.5) * tg::pow(x, T(1.5)))));
+    CHECK(same(fused<o::Square>(g, x, x), g * (T(2) * x)));
+    CHECK(same(fused<o::Sqrt>(g, x, sq), g * (T(0.5) / sq)));
+    CHECK(same(fused<o::Log>(g, x, x), g * (T(1) / x)));
+    CHECK(same(fused<o::Abs>(g, x - T(1), x), g * tg::sign(x - T(1))));
+    CHECK(same(fused<o::Sin>(g, x, x), g * tg::cos(x)));
+    CHECK(same(fused<o::Cos>(g, x, x), g * -tg::sin(x)));
+    CHECK(same(fused<o::Tanh>(g, x, th), g * (T(1) - th * th)));
+    CHECK(same(fused<o::Sigmoid>(g, x, sig), g * (sig * (T(1) - sig))));
+    CHECK(same(fused<o::Relu>(g, x - T(1), x), g * tg::step(x - T(1))));
+    CHECK(same(fused<o::PowScalar>(g, x, x, 2.5), g * (T(2.5) * tg::pow(x, T(1.5)))));
     const auto b = uniform_values<T>({3}, 0.5, 1.5, 18), y = tg::div(x, b), p = tg::pow(x, b);
     CHECK(same(tg::div_rhs_vjp(g, y, b), -(g * y) / b));
     CHECK(same(tg::pow_lhs_vjp(g, x, b), g * b * tg::pow(x, b - T(1))));
