@@ -284,6 +284,8 @@ Tensor<T> adaptive_avg_pool2d(const Tensor<T>& x, index_t oh, index_t ow) {
         throw ShapeError("adaptive_avg_pool2d: output size must be positive, got " + pair_str(oh, ow));
     const Shape& xs = x.shape();
     if (xs[2] <= 0 || xs[3] <= 0) throw ShapeError("adaptive_avg_pool2d: empty input plane " + xs.str());
+    // No planes: no windows either (an output size of 2^40 must not build 2^40 of them).
+    if (xs[0] == 0 || xs[1] == 0) return Tensor<T>(Shape{xs[0], xs[1], oh, ow});
     return average(x, adaptive_windows(xs[2], oh), adaptive_windows(xs[3], ow));
 }
 
@@ -294,6 +296,7 @@ Tensor<T> adaptive_avg_pool2d_transpose(const Tensor<T>& g, index_t H, index_t W
     if (H <= 0 || W <= 0 || g.shape()[2] <= 0 || g.shape()[3] <= 0)
         throw ShapeError("adaptive_avg_pool2d_transpose: empty plane: gradient " + g.shape().str() +
                          ", input " + pair_str(H, W));
+    if (g.shape()[0] == 0 || g.shape()[1] == 0) return Tensor<T>(Shape{g.shape()[0], g.shape()[1], H, W});
     return average_transpose(g, adaptive_windows(H, g.shape()[2]), adaptive_windows(W, g.shape()[3]), H, W);
 }
 

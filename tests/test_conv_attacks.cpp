@@ -309,3 +309,12 @@ TEST_CASE("conv attack - OpenBLAS threads restored - convolutions on two threads
     CHECK(openblas_get_num_threads() == 2);
     openblas_set_num_threads(before);
 }
+
+TEST_CASE("conv attack - adaptive_avg_pool2d of an empty batch to a huge size builds no windows") {
+    const index_t big = index_t(1) << 40;
+    Var<double> x(tg::zeros<double>({0, 3, 4, 4}), true);
+    const Var<double> y = tg::adaptive_avg_pool2d(x, {big, 2});
+    CHECK(y.shape() == Shape{0, 3, big, 2});
+    tg::sum(y).backward();
+    CHECK(x.grad().shape() == x.shape());
+}
