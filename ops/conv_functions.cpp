@@ -2,6 +2,7 @@
 // registered ops (bias as a broadcast add, conv1d as conv2d over a unit row axis).
 #include "conv_functions.hpp"
 
+#include <cstdint>
 #include <string>
 
 #include "conv.hpp"  // only the conv family: all_ops.hpp would add every op header to parse
@@ -49,8 +50,14 @@ Var<T> conv_transpose2d(const Var<T>& x, const Var<T>& w, const Var<T>& bias, co
     // The op records its output size; the kernel derives output_padding back from it (and checks it).
     const Conv2dParams p = params_of(o);
     const Shape &xs = x.shape(), &ws = w.shape();
-    const Shape target{(xs[2] - 1) * p.sh - 2 * p.ph + p.dh * (ws[2] - 1) + p.oph + 1,
-                       (xs[3] - 1) * p.sw - 2 * p.pw + p.dw * (ws[3] - 1) + p.opw + 1};
+    // Computed modulo 2^64 (no signed overflow): the kernel recomputes the size with overflow checks
+    // from the output_padding this target gives back, which is o.output_padding whatever the wrap.
+    const auto size = [](index_t in, index_t s, index_t pad, index_t d, index_t k, index_t op) {
+        using U = std::uint64_t;
+        return static_cast<index_t>((U(in) - 1) * U(s) - 2 * U(pad) + U(d) * (U(k) - 1) + U(op) + 1);
+    };
+    const Shape target{size(xs[2], p.sh, p.ph, p.dh, ws[2], p.oph),
+                       size(xs[3], p.sw, p.pw, p.dw, ws[3], p.opw)};
     return add_bias("conv_transpose2d", apply<ops::ConvTranspose2d, T>(ops::conv_attrs(p, target), x, w), bias);
 }
 

@@ -49,6 +49,17 @@ void check_rank(const char* op, const char* what, const Shape& s, const char* la
         throw ShapeError(std::string(op) + ": " + what + " must be 4-D " + layout + ", got " + s.str());
 }
 
+// The effective kernel dilation (kernel - 1) + 1 and the padded input in + 2 pad must fit in int64
+// (conv_out_size and the messages compute both).
+void check_extent(const char* op, const char* axis, index_t in, index_t kernel, index_t pad, index_t dilation) {
+    index_t span = 0, room = 0;
+    if (__builtin_mul_overflow(dilation, kernel - 1, &span) || __builtin_add_overflow(span, 1, &span) ||
+        __builtin_mul_overflow(pad, 2, &room) || __builtin_add_overflow(room, in, &room))
+        throw ShapeError(std::string(op) + ": along the " + axis + ", kernel " + std::to_string(kernel) +
+                         " with dilation " + std::to_string(dilation) + " or input " + std::to_string(in) +
+                         " with padding " + std::to_string(pad) + " on both sides overflows int64");
+}
+
 // Checks x's channels against the weight's and the groups, and that the dilated kernel fits in
 // the padded input; fills in the output size.
 Geometry geometry(const char* op, const Shape& xs, index_t O, index_t Cg, index_t kh, index_t kw,
@@ -66,6 +77,8 @@ Geometry geometry(const char* op, const Shape& xs, index_t O, index_t Cg, index_
                          std::to_string(p.groups) + ") but the input " + xs.str() + " has " +
                          std::to_string(g.C));
     g.Og = O / p.groups;
+    check_extent(op, "rows", g.H, kh, p.ph, p.dh);
+    check_extent(op, "columns", g.W, kw, p.pw, p.dw);
     g.Ho = conv_out_size(g.H, kh, p.sh, p.ph, p.dh);
     g.Wo = conv_out_size(g.W, kw, p.sw, p.pw, p.dw);
     if (g.Ho < 0 || g.Wo < 0)
@@ -76,13 +89,13 @@ Geometry geometry(const char* op, const Shape& xs, index_t O, index_t Cg, index_
                          pair_str(p.ph, p.pw) + ")");
     // BLAS takes its sizes as blasint (32 bits here).
     constexpr index_t lim = std::numeric_limits<blasint>::max();
-    if (g.K() > lim || g.P() > lim || g.Og > lim || g.C * g.H * g.W > lim)
+    if (g.K() > lim || g.Ho > lim || g.Wo > lim || g.P() > lim || g.Og > lim || g.C * g.H * g.W > lim)
         throw ShapeError(std::string(op) + ": input " + xs.str() + " with weight " + ws.str() +
                          " has a GEMM dimension above " + std::to_string(lim) + ", the largest BLAS index");
     return g;
 }
 
-index_t ceil_div(index_t a, index_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
+index_t ceil_div(index_t a, index_t b) { return a > 0 ? (a - 1) / b + 1 : -((-a) / b); }  // no a + b
 
 // The output columns [lo, hi) whose input column ow * s + off lies inside [0, n).
 std::pair<index_t, index_t> valid_range(index_t off, index_t s, index_t n, index_t out) {
@@ -270,8 +283,19 @@ Tensor<T> conv_transpose2d(const Tensor<T>& g_in, const Tensor<T>& w_in, const C
         throw ShapeError("conv_transpose2d: empty kernel or input plane: input " + gs.str() + ", weight " +
                          ws.str());
     // The output size; conv2d of that size gives back the input's (output_padding < stride).
-    const index_t H = (gs[2] - 1) * p.sh - 2 * p.ph + p.dh * (ws[2] - 1) + p.oph + 1;
-    const index_t W = (gs[3] - 1) * p.sw - 2 * p.pw + p.dw * (ws[3] - 1) + p.opw + 1;
+    const auto out_size = [&](const char* axis, index_t in, index_t s, index_t pad, index_t d, index_t k,
+                              index_t op) {
+        index_t a = 0, b = 0;
+        if (__builtin_mul_overflow(in - 1, s, &a) || __builtin_mul_overflow(d, k - 1, &b) ||
+            __builtin_add_overflow(a, b, &a) || __builtin_add_overflow(a, op + 1, &a))
+            throw ShapeError("conv_transpose2d: the output " + std::string(axis) + " (" + std::to_string(in) +
+                             " - 1) stride " + std::to_string(s) + " + dilation " + std::to_string(d) +
+                             " (kernel " + std::to_string(k) + " - 1) overflow int64 (input " + gs.str() +
+                             ", weight " + ws.str() + ")");
+        return __builtin_sub_overflow(a - pad, pad, &b) ? index_t{-1} : b;  // a >= 1, pad >= 0
+    };
+    const index_t H = out_size("rows", gs[2], p.sh, p.ph, p.dh, ws[2], p.oph);
+    const index_t W = out_size("columns", gs[3], p.sw, p.pw, p.dw, ws[3], p.opw);
     if (H <= 0 || W <= 0)
         throw ShapeError("conv_transpose2d: padding " + pair_str(p.ph, p.pw) + " leaves an output of " +
                          pair_str(H, W) + " (input " + gs.str() + ", weight " + ws.str() + ")");

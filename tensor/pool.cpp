@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
+#include <utility>
 
 #include "conv.hpp"
 #include "detail/parallel.hpp"
@@ -20,6 +22,26 @@ void check_input(const char* op, const Shape& s) {
     if (s.size() != 4) throw ShapeError(std::string(op) + ": input must be 4-D [N,C,H,W], got " + s.str());
 }
 
+// The window's effective size and the padded input must fit in int64 (conv_out_size and the
+// messages compute both).
+void check_extent(const char* op, const char* axis, index_t in, index_t kernel, index_t pad, index_t dilation) {
+    index_t span = 0, room = 0;
+    if (__builtin_mul_overflow(dilation, kernel - 1, &span) || __builtin_add_overflow(span, 1, &span) ||
+        __builtin_mul_overflow(pad, 2, &room) || __builtin_add_overflow(room, in, &room))
+        throw ShapeError(std::string(op) + ": along the " + axis + ", kernel " + std::to_string(kernel) +
+                         " with dilation " + std::to_string(dilation) + " or input " + std::to_string(in) +
+                         " with padding " + std::to_string(pad) + " on both sides overflows int64");
+}
+
+// ceil(a / b) for b > 0, without overflow.
+index_t ceil_div(index_t a, index_t b) { return a > 0 ? (a - 1) / b + 1 : -((-a) / b); }
+
+// The kernel taps [lo, hi) of a window starting at `off` (dilation d, k taps) that land in [0, n).
+std::pair<index_t, index_t> taps(index_t off, index_t d, index_t k, index_t n) {
+    const index_t lo = std::clamp<index_t>(ceil_div(-off, d), 0, k);
+    return {lo, std::clamp<index_t>(ceil_div(n - off, d), lo, k)};
+}
+
 // Output size of a pooling window along both axes, after checking the parameters.
 std::pair<index_t, index_t> pool_out(const char* op, const Shape& xs, const Pool2dParams& p) {
     check_input(op, xs);
@@ -32,6 +54,8 @@ std::pair<index_t, index_t> pool_out(const char* op, const Shape& xs, const Pool
     if (p.ph < 0 || p.pw < 0 || 2 * p.ph > p.kh || 2 * p.pw > p.kw)
         throw ShapeError(std::string(op) + ": padding " + pair_str(p.ph, p.pw) +
                          " must be non-negative and at most half the kernel " + pair_str(p.kh, p.kw));
+    check_extent(op, "rows", xs[2], p.kh, p.ph, p.dh);
+    check_extent(op, "columns", xs[3], p.kw, p.pw, p.dw);
     const index_t ho = conv_out_size(xs[2], p.kh, p.sh, p.ph, p.dh),
                   wo = conv_out_size(xs[3], p.kw, p.sw, p.pw, p.dw);
     if (ho <= 0 || wo <= 0)
@@ -96,7 +120,7 @@ Tensor<T> average(const Tensor<T>& x_in, const Windows& rows, const Windows& col
                 T s = 0;
                 for (index_t h = rows.start[i]; h < rows.end[i]; ++h)
                     for (index_t w = cols.start[j]; w < cols.end[j]; ++w) s += xc[h * W + w];
-                yc[i * Wo + j] = s / T(rows.div[i] * cols.div[j]);
+                yc[i * Wo + j] = s / (T(rows.div[i]) * T(cols.div[j]));  // the product may pass 2^63
             }
     });
     return y;
@@ -116,7 +140,7 @@ Tensor<T> average_transpose(const Tensor<T>& g_in, const Windows& rows, const Wi
         const T* gc = gp + pl * Ho * Wo;
         for (index_t i = 0; i < Ho; ++i)
             for (index_t j = 0; j < Wo; ++j) {
-                const T v = gc[i * Wo + j] / T(rows.div[i] * cols.div[j]);
+                const T v = gc[i * Wo + j] / (T(rows.div[i]) * T(cols.div[j]));
                 for (index_t h = rows.start[i]; h < rows.end[i]; ++h)
                     for (index_t w = cols.start[j]; w < cols.end[j]; ++w) xc[h * W + w] += v;
             }
@@ -136,7 +160,7 @@ void check_index(const char* op, const std::vector<index_t>& idx, index_t n, ind
         throw IndexError(std::string(op) + ": " + std::to_string(idx.size()) + " indices for " +
                          std::to_string(n) + " outputs");
     for (index_t i : idx)
-        if (i < 0 || i >= plane)
+        if (i < -1 || i >= plane)  // -1: a window holding no input element
             throw IndexError(std::string(op) + ": index " + std::to_string(i) + " outside a plane of " +
                              std::to_string(plane) + " elements");
 }
@@ -155,25 +179,28 @@ Tensor<T> max_pool2d(const Tensor<T>& x_in, const Pool2dParams& p, std::vector<i
     const T* xp = x.data();
     T* yp = y.data();
     index_t* ip = argmax ? argmax->data() : nullptr;
-    over_planes(xs[0] * xs[1], Ho * Wo * p.kh * p.kw, [&](index_t pl) {
+    over_planes(xs[0] * xs[1], Ho * Wo * std::min(p.kh, H) * std::min(p.kw, W), [&](index_t pl) {
         const T* xc = xp + pl * H * W;
         for (index_t i = 0; i < Ho; ++i)
             for (index_t j = 0; j < Wo; ++j) {
+                // Only the taps inside the input: a huge padded kernel costs what the input holds.
+                const index_t h0 = i * p.sh - p.ph, w0 = j * p.sw - p.pw;
+                const auto [a0, a1] = taps(h0, p.dh, p.kh, H);
+                const auto [b0, b1] = taps(w0, p.dw, p.kw, W);
                 index_t best = -1;
-                T bv = 0;
-                for (index_t a = 0; a < p.kh; ++a) {
-                    const index_t h = i * p.sh - p.ph + a * p.dh;
-                    if (h < 0 || h >= H) continue;
-                    for (index_t b = 0; b < p.kw; ++b) {
-                        const index_t w = j * p.sw - p.pw + b * p.dw;
-                        if (w < 0 || w >= W) continue;
+                T bv = -std::numeric_limits<T>::infinity();
+                for (index_t a = a0; a < a1; ++a) {
+                    const index_t h = h0 + a * p.dh;
+                    for (index_t b = b0; b < b1; ++b) {
+                        const index_t w = w0 + b * p.dw;
                         const T v = xc[h * W + w];
                         // Strictly greater: among equal values the first in scan order stays.
                         if (best < 0 || v > bv || (std::isnan(v) && !std::isnan(bv)))
                             best = h * W + w, bv = v;
                     }
                 }
-                // Padding at most half the kernel: every window holds an input element.
+                // A dilated window can read only padding (H = 2, kernel 2, padding 1, dilation 3):
+                // then -inf, as in PyTorch, and index -1: no element gets its gradient.
                 const index_t k = pl * Ho * Wo + i * Wo + j;
                 yp[k] = bv;
                 if (ip) ip[k] = best;
@@ -198,7 +225,10 @@ Tensor<T> pool_gather(const Tensor<T>& v_in, const std::vector<index_t>& idx, co
     const T* vp = v.data();
     T* yp = y.data();
     for (index_t pl = 0; pl < ys[0] * ys[1]; ++pl)
-        for (index_t k = 0; k < per; ++k) yp[pl * per + k] = vp[pl * plane + idx[pl * per + k]];
+        for (index_t k = 0; k < per; ++k) {
+            const index_t i = idx[pl * per + k];
+            yp[pl * per + k] = i < 0 ? T(0) : vp[pl * plane + i];
+        }
     return y;
 }
 
@@ -218,7 +248,8 @@ Tensor<T> pool_scatter(const Tensor<T>& g_in, const std::vector<index_t>& idx, c
     const T* gp = g.data();
     T* xp = x.data();
     for (index_t pl = 0; pl < gs[0] * gs[1]; ++pl)
-        for (index_t k = 0; k < per; ++k) xp[pl * plane + idx[pl * per + k]] += gp[pl * per + k];
+        for (index_t k = 0; k < per; ++k)
+            if (const index_t i = idx[pl * per + k]; i >= 0) xp[pl * plane + i] += gp[pl * per + k];
     return x;
 }
 
@@ -253,6 +284,8 @@ Tensor<T> adaptive_avg_pool2d(const Tensor<T>& x, index_t oh, index_t ow) {
         throw ShapeError("adaptive_avg_pool2d: output size must be positive, got " + pair_str(oh, ow));
     const Shape& xs = x.shape();
     if (xs[2] <= 0 || xs[3] <= 0) throw ShapeError("adaptive_avg_pool2d: empty input plane " + xs.str());
+    // No planes: no windows either (an output size of 2^40 must not build 2^40 of them).
+    if (xs[0] == 0 || xs[1] == 0) return Tensor<T>(Shape{xs[0], xs[1], oh, ow});
     return average(x, adaptive_windows(xs[2], oh), adaptive_windows(xs[3], ow));
 }
 
@@ -263,6 +296,7 @@ Tensor<T> adaptive_avg_pool2d_transpose(const Tensor<T>& g, index_t H, index_t W
     if (H <= 0 || W <= 0 || g.shape()[2] <= 0 || g.shape()[3] <= 0)
         throw ShapeError("adaptive_avg_pool2d_transpose: empty plane: gradient " + g.shape().str() +
                          ", input " + pair_str(H, W));
+    if (g.shape()[0] == 0 || g.shape()[1] == 0) return Tensor<T>(Shape{g.shape()[0], g.shape()[1], H, W});
     return average_transpose(g, adaptive_windows(H, g.shape()[2]), adaptive_windows(W, g.shape()[3]), H, W);
 }
 
