@@ -12,6 +12,8 @@
 
 #include <tensorgrad/tensorgrad.hpp>
 
+#include "conv_reference.hpp"
+
 extern "C" int openblas_get_num_threads(void);
 extern "C" void openblas_set_num_threads(int);
 
@@ -22,40 +24,9 @@ using tg::Var;
 
 namespace {
 
-Tensor<double> rnd(const Shape& s, std::uint64_t seed) {
-    tg::Generator g(seed);
-    return tg::uniform<double>(s, -1.0, 1.0, g);
-}
-
+using conv_reference::rnd;
 // The definition, one output at a time (no im2col, no GEMM).
-std::vector<double> naive_conv(const Tensor<double>& x, const Tensor<double>& w, const tg::Conv2dOptions& o,
-                               Shape& ys) {
-    const auto X = x.contiguous().to_vector(), Wt = w.contiguous().to_vector();
-    const index_t N = x.shape()[0], C = x.shape()[1], H = x.shape()[2], W = x.shape()[3];
-    const index_t O = w.shape()[0], Cg = w.shape()[1], kh = w.shape()[2], kw = w.shape()[3];
-    const index_t Ho = (H + 2 * o.padding[0] - o.dilation[0] * (kh - 1) - 1) / o.stride[0] + 1;
-    const index_t Wo = (W + 2 * o.padding[1] - o.dilation[1] * (kw - 1) - 1) / o.stride[1] + 1;
-    ys = {N, O, Ho, Wo};
-    std::vector<double> y(static_cast<std::size_t>(N * O * Ho * Wo), 0.0);
-    const index_t Og = O / o.groups;
-    for (index_t n = 0; n < N; ++n)
-        for (index_t oc = 0; oc < O; ++oc)
-            for (index_t i = 0; i < Ho; ++i)
-                for (index_t j = 0; j < Wo; ++j) {
-                    double s = 0;
-                    for (index_t cg = 0; cg < Cg; ++cg)
-                        for (index_t a = 0; a < kh; ++a)
-                            for (index_t b = 0; b < kw; ++b) {
-                                const index_t h = i * o.stride[0] - o.padding[0] + a * o.dilation[0];
-                                const index_t v = j * o.stride[1] - o.padding[1] + b * o.dilation[1];
-                                if (h < 0 || h >= H || v < 0 || v >= W) continue;
-                                const index_t c = (oc / Og) * Cg + cg;
-                                s += X[((n * C + c) * H + h) * W + v] * Wt[((oc * Cg + cg) * kh + a) * kw + b];
-                            }
-                    y[((n * O + oc) * Ho + i) * Wo + j] = s;
-                }
-    return y;
-}
+using conv_reference::direct_conv;
 
 double dot(const Tensor<double>& a, const Tensor<double>& b) { return tg::sum_all(tg::mul(a, b)); }
 
@@ -64,7 +35,7 @@ double dot(const Tensor<double>& a, const Tensor<double>& b) { return tg::sum_al
 void check_conv(const Tensor<double>& x, const Tensor<double>& w, const tg::Conv2dOptions& o,
                 std::uint64_t seed) {
     Shape ys;
-    const auto want = naive_conv(x, w, o, ys);
+    const auto want = direct_conv(x, w, o, ys);
     Var<double> xv(x, true), wv(w, true);
     const Var<double> y = tg::conv2d(xv, wv, Var<double>(), o);
     REQUIRE(y.shape() == ys);
@@ -81,9 +52,9 @@ void check_conv(const Tensor<double>& x, const Tensor<double>& w, const tg::Conv
     const Tensor<double> u = rnd(x.shape(), seed + 1), v = rnd(w.shape(), seed + 2);
     Shape s;
     CHECK(dot(xv.grad(), u) ==
-          doctest::Approx(dot(g, Tensor<double>::from_vector(naive_conv(u, w, o, s), ys))).epsilon(1e-11));
+          doctest::Approx(dot(g, Tensor<double>::from_vector(direct_conv(u, w, o, s), ys))).epsilon(1e-11));
     CHECK(dot(wv.grad(), v) ==
-          doctest::Approx(dot(g, Tensor<double>::from_vector(naive_conv(x, v, o, s), ys))).epsilon(1e-11));
+          doctest::Approx(dot(g, Tensor<double>::from_vector(direct_conv(x, v, o, s), ys))).epsilon(1e-11));
 }
 
 }  // namespace
