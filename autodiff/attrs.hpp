@@ -19,15 +19,15 @@ struct IndexArray {
 };
 
 struct Attrs {
-    Shape shape;            ///< target shape (reshape, broadcast_to, sum_to) or input shape
-    Shape axes;             ///< reduction axes or a permutation
+    Shape shape;  ///< target shape (reshape, broadcast_to, sum_to) or input shape
+    Shape axes;   ///< reduction axes or a permutation
     bool keepdims = false;
-    int axis = 0;           ///< single axis (max, slice)
+    int axis = 0;                           ///< single axis (max, slice)
     index_t start = 0, stop = 0, step = 1;  ///< slice bounds (normalized)
-    double scalar = 0;      ///< scalar exponent and the like
-    double scalar2 = 0;     ///< a second scalar parameter (a range's upper end, a threshold)
-    Shape ints;             ///< further integer parameters (strides, paddings, dilations, groups)
-    std::uint64_t seed = 0; ///< random stream of a stochastic op (dropout)
+    double scalar = 0;                      ///< scalar exponent and the like
+    double scalar2 = 0;                     ///< a second scalar parameter (a range's upper end, a threshold)
+    Shape ints;              ///< further integer parameters (strides, paddings, dilations, groups)
+    std::uint64_t seed = 0;  ///< random stream of a stochastic op (dropout)
     std::shared_ptr<const IndexArray> index;  ///< integer data (null for most ops)
 };
 

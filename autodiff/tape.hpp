@@ -129,8 +129,8 @@ struct Tape {
         std::shared_ptr<VarNode<T>> node;
         std::uint32_t slot;  // its slot on this tape
     };
-    std::vector<Leaf> leaves;  // registered leaves, by registration order
-    std::vector<const VarNode<T>*> owner;             // by slot: the node whose adjoint it holds
+    std::vector<Leaf> leaves;              // registered leaves, by registration order
+    std::vector<const VarNode<T>*> owner;  // by slot: the node whose adjoint it holds
     mutable std::unordered_map<const VarNode<T>*, std::uint32_t> leaf_index;  // see find_leaf
     std::uint32_t n_slots = 0;
     std::uint64_t gen = 0;

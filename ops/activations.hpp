@@ -293,8 +293,8 @@ struct Clamp : Unary<Clamp> {
     template <class T>
     static Var<T> dfdx(const Var<T>& x, const Var<T>&, const Attrs& a) {
         const Tensor<T>& v = x.value();
-        return Var<T>(
-            mul(greater_equal(v, Tensor<T>::scalar(T(a.scalar))), greater_equal(Tensor<T>::scalar(T(a.scalar2)), v)));
+        return Var<T>(mul(greater_equal(v, Tensor<T>::scalar(T(a.scalar))),
+                          greater_equal(Tensor<T>::scalar(T(a.scalar2)), v)));
     }
     static constexpr Reads kernel_reads = Reads::x;
     template <class T>

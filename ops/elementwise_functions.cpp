@@ -63,40 +63,32 @@ std::shared_ptr<const IndexArray> mask_of(const char* op, const Tensor<T>& cond)
 }  // namespace
 
 // Both versions of a unary function with attributes `attrs` (an expression of x's type T).
-#define TG_BOTH(Op, attrs)                             \
-    {                                                  \
-        if constexpr (std::is_same_v<X, Var<T>>)       \
-            return apply<ops::Op, T>(attrs, x);        \
-        else                                           \
-            return ops::Op::forward(attrs, x);         \
+#define TG_BOTH(Op, attrs)                                                           \
+    {                                                                                \
+        if constexpr (std::is_same_v<X, Var<T>>) return apply<ops::Op, T>(attrs, x); \
+        else return ops::Op::forward(attrs, x);                                      \
     }
 
 namespace {
 template <class T, class X>
-X leaky_relu_(const X& x, T slope) TG_BOTH(LeakyRelu, scalars(slope))
-template <class T, class X>
-X elu_(const X& x, T alpha) TG_BOTH(Elu, scalars(alpha))
-template <class T, class X>
-X celu_(const X& x, T alpha) TG_BOTH(Celu, celu_attrs(alpha))
-template <class T, class X>
-X gelu_(const X& x) TG_BOTH(Gelu, Attrs{})
-template <class T, class X>
-X gelu_tanh_(const X& x) TG_BOTH(GeluTanh, Attrs{})
-template <class T, class X>
-X softplus_(const X& x, T beta, T threshold) TG_BOTH(Softplus, softplus_attrs(beta, threshold))
-template <class T, class X>
-X hardtanh_(const X& x, T lo, T hi) TG_BOTH(Hardtanh, bounds("hardtanh", lo, hi))
-template <class T, class X>
-X clamp_(const X& x, T lo, T hi) TG_BOTH(Clamp, bounds("clamp", lo, hi))
-template <class T, class X>
-X polygamma_(int n, const X& x) TG_BOTH(Polygamma, polygamma_attrs(n))
+X leaky_relu_(const X& x, T slope) TG_BOTH(LeakyRelu, scalars(slope)) template <class T, class X>
+X elu_(const X& x, T alpha) TG_BOTH(Elu, scalars(alpha)) template <class T, class X>
+X celu_(const X& x, T alpha) TG_BOTH(Celu, celu_attrs(alpha)) template <class T, class X>
+X gelu_(const X& x) TG_BOTH(Gelu, Attrs{}) template <class T, class X>
+X gelu_tanh_(const X& x) TG_BOTH(GeluTanh, Attrs{}) template <class T, class X>
+X softplus_(const X& x, T beta, T threshold)
+    TG_BOTH(Softplus, softplus_attrs(beta, threshold)) template <class T, class X>
+    X hardtanh_(const X& x, T lo, T hi)
+        TG_BOTH(Hardtanh, bounds("hardtanh", lo, hi)) template <class T, class X>
+        X clamp_(const X& x, T lo, T hi) TG_BOTH(Clamp, bounds("clamp", lo, hi)) template <class T, class X>
+        X polygamma_(int n, const X& x) TG_BOTH(Polygamma, polygamma_attrs(n))
 }  // namespace
 #undef TG_BOTH
 
-#define TG_PAIR(ret, name, params, call)            \
-    template <class T>                              \
-    ret<T> name params {                            \
-        return call;                                \
+#define TG_PAIR(ret, name, params, call) \
+    template <class T>                   \
+    ret<T> name params {                 \
+        return call;                     \
     }
 // clang-format off
 TG_PAIR(Var, leaky_relu, (const Var<T>& x, std::type_identity_t<T> s), (leaky_relu_<T>(x, s)))
@@ -146,46 +138,47 @@ Var<T> prelu(const Var<T>& x, const Var<T>& w) {
     const bool one = w.numel() == 1 && w.dim() <= 1;
     if (one) return apply<ops::Prelu, T>(Attrs{}, x, reshape(w, {}));
     if (w.dim() != 1 || x.dim() < 2 || w.shape()[0] != c)
-        throw ShapeError("prelu: the slope must have shape [] or [C] with C = x.shape[1]: x " + x.shape().str() +
-                         ", slope " + w.shape().str());
+        throw ShapeError("prelu: the slope must have shape [] or [C] with C = x.shape[1]: x " +
+                         x.shape().str() + ", slope " + w.shape().str());
     Shape s{c};
     for (int d = 2; d < x.dim(); ++d) s.push_back(1);
     return apply<ops::Prelu, T>(Attrs{}, x, reshape(w, s));
 }
 
-#define TG_INSTANTIATE(T)                                                                                  \
-    template Var<T> leaky_relu<T>(const Var<T>&, T);                                                       \
-    template Tensor<T> leaky_relu<T>(const Tensor<T>&, T);                                                 \
-    template Var<T> elu<T>(const Var<T>&, T);                                                              \
-    template Tensor<T> elu<T>(const Tensor<T>&, T);                                                        \
-    template Var<T> celu<T>(const Var<T>&, T);                                                             \
-    template Tensor<T> celu<T>(const Tensor<T>&, T);                                                       \
-    template Var<T> gelu<T>(const Var<T>&, bool);                                                          \
-    template Tensor<T> gelu<T>(const Tensor<T>&, bool);                                                    \
-    template Var<T> softplus<T>(const Var<T>&, T, T);                                                      \
-    template Tensor<T> softplus<T>(const Tensor<T>&, T, T);                                                \
-    template Var<T> hardtanh<T>(const Var<T>&, T, T);                                                      \
-    template Tensor<T> hardtanh<T>(const Tensor<T>&, T, T);                                                \
-    template Var<T> relu6<T>(const Var<T>&);                                                               \
-    template Tensor<T> relu6<T>(const Tensor<T>&);                                                         \
-    template Var<T> clamp<T>(const Var<T>&, T, T);                                                         \
-    template Tensor<T> clamp<T>(const Tensor<T>&, T, T);                                                   \
-    template Var<T> polygamma<T>(int, const Var<T>&);                                                      \
-    template Tensor<T> polygamma<T>(int, const Tensor<T>&);                                                \
-    template Var<T> digamma<T>(const Var<T>&);                                                             \
-    template Tensor<T> digamma<T>(const Tensor<T>&);                                                       \
-    template Var<T> sign<T>(const Var<T>&);                                                                \
-    template Var<T> floor<T>(const Var<T>&);                                                               \
-    template Var<T> ceil<T>(const Var<T>&);                                                                \
-    template Var<T> round<T>(const Var<T>&);                                                               \
-    template Var<T> maximum<T>(const Var<T>&, const Var<T>&);                                              \
-    template Var<T> minimum<T>(const Var<T>&, const Var<T>&);                                              \
-    template Var<T> atan2<T>(const Var<T>&, const Var<T>&);                                                \
-    template Var<T> hypot<T>(const Var<T>&, const Var<T>&);                                                \
-    template Var<T> where<T>(const Tensor<T>&, const Var<T>&, const Var<T>&);                              \
-    template Var<T> masked_fill<T>(const Var<T>&, const Tensor<T>&, T);                                    \
-    template Tensor<T> masked_fill<T>(const Tensor<T>&, const Tensor<T>&, T);                              \
-    template Var<T> detail::where_mask<T>(const std::shared_ptr<const IndexArray>&, const Var<T>&, const Var<T>&); \
+#define TG_INSTANTIATE(T)                                                                          \
+    template Var<T> leaky_relu<T>(const Var<T>&, T);                                               \
+    template Tensor<T> leaky_relu<T>(const Tensor<T>&, T);                                         \
+    template Var<T> elu<T>(const Var<T>&, T);                                                      \
+    template Tensor<T> elu<T>(const Tensor<T>&, T);                                                \
+    template Var<T> celu<T>(const Var<T>&, T);                                                     \
+    template Tensor<T> celu<T>(const Tensor<T>&, T);                                               \
+    template Var<T> gelu<T>(const Var<T>&, bool);                                                  \
+    template Tensor<T> gelu<T>(const Tensor<T>&, bool);                                            \
+    template Var<T> softplus<T>(const Var<T>&, T, T);                                              \
+    template Tensor<T> softplus<T>(const Tensor<T>&, T, T);                                        \
+    template Var<T> hardtanh<T>(const Var<T>&, T, T);                                              \
+    template Tensor<T> hardtanh<T>(const Tensor<T>&, T, T);                                        \
+    template Var<T> relu6<T>(const Var<T>&);                                                       \
+    template Tensor<T> relu6<T>(const Tensor<T>&);                                                 \
+    template Var<T> clamp<T>(const Var<T>&, T, T);                                                 \
+    template Tensor<T> clamp<T>(const Tensor<T>&, T, T);                                           \
+    template Var<T> polygamma<T>(int, const Var<T>&);                                              \
+    template Tensor<T> polygamma<T>(int, const Tensor<T>&);                                        \
+    template Var<T> digamma<T>(const Var<T>&);                                                     \
+    template Tensor<T> digamma<T>(const Tensor<T>&);                                               \
+    template Var<T> sign<T>(const Var<T>&);                                                        \
+    template Var<T> floor<T>(const Var<T>&);                                                       \
+    template Var<T> ceil<T>(const Var<T>&);                                                        \
+    template Var<T> round<T>(const Var<T>&);                                                       \
+    template Var<T> maximum<T>(const Var<T>&, const Var<T>&);                                      \
+    template Var<T> minimum<T>(const Var<T>&, const Var<T>&);                                      \
+    template Var<T> atan2<T>(const Var<T>&, const Var<T>&);                                        \
+    template Var<T> hypot<T>(const Var<T>&, const Var<T>&);                                        \
+    template Var<T> where<T>(const Tensor<T>&, const Var<T>&, const Var<T>&);                      \
+    template Var<T> masked_fill<T>(const Var<T>&, const Tensor<T>&, T);                            \
+    template Tensor<T> masked_fill<T>(const Tensor<T>&, const Tensor<T>&, T);                      \
+    template Var<T> detail::where_mask<T>(const std::shared_ptr<const IndexArray>&, const Var<T>&, \
+                                          const Var<T>&);                                          \
     template Var<T> prelu<T>(const Var<T>&, const Var<T>&);
 TG_INSTANTIATE(float)
 TG_INSTANTIATE(double)

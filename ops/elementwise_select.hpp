@@ -85,7 +85,9 @@ struct ExtremumRules {
     static Var<T> jvp(const JvpArgs<T>& a) {
         const Tensor<T> w = weight(a.x[0].value(), a.x[1].value());
         return tangent_add(tangent_map(a.dx[0], [&](const Var<T>& d) { return d * Var<T>(w); }),
-                           tangent_map(a.dx[1], [&](const Var<T>& d) { return d * Var<T>(sub(Tensor<T>::scalar(T(1)), w)); }));
+                           tangent_map(a.dx[1], [&](const Var<T>& d) {
+                               return d * Var<T>(sub(Tensor<T>::scalar(T(1)), w));
+                           }));
     }
     static Samples samples() { return binary_samples(Domain::any, Domain::any); }
 };

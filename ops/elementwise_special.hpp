@@ -27,7 +27,9 @@ struct Log1p : Unary<Log1p> {
     static auto kernel(const auto& g, const auto& x, const Attrs&) {
         return g / (T(1) + x);
     }
-    static Samples samples() { return concat(unary_samples(Domain::open_unit), unary_samples(Domain::positive)); }
+    static Samples samples() {
+        return concat(unary_samples(Domain::open_unit), unary_samples(Domain::positive));
+    }
 };
 
 // y = e^x - 1    dy/dx = e^x
@@ -140,7 +142,8 @@ struct Polygamma : Unary<Polygamma> {
         const T* p = std::as_const(c).data();
         T* q = y.data();
         const int n = order(a);
-        for (index_t i = 0; i < y.numel(); ++i) q[i] = static_cast<T>(tg::polygamma(n, static_cast<double>(p[i])));
+        for (index_t i = 0; i < y.numel(); ++i)
+            q[i] = static_cast<T>(tg::polygamma(n, static_cast<double>(p[i])));
         return y;
     }
     template <class T>
@@ -151,8 +154,10 @@ struct Polygamma : Unary<Polygamma> {
         Attrs a0, a1, a2;
         a1.ints = Shape{1};
         a2.ints = Shape{2};
-        Samples s = concat(with_attrs(unary_samples(Domain::positive), a0), with_attrs(unary_samples(Domain::wide_positive), a0));
-        return concat(concat(s, with_attrs(unary_samples(Domain::positive), a1)), {sample({{{3, 4}, Domain::positive}}, "n = 2", a2)});
+        Samples s = concat(with_attrs(unary_samples(Domain::positive), a0),
+                           with_attrs(unary_samples(Domain::wide_positive), a0));
+        return concat(concat(s, with_attrs(unary_samples(Domain::positive), a1)),
+                      {sample({{{3, 4}, Domain::positive}}, "n = 2", a2)});
     }
 };
 
@@ -174,7 +179,9 @@ struct Lgamma : Unary<Lgamma> {
     static Var<T> dfdx(const Var<T>& x, const Var<T>&, const Attrs&) {
         return polygamma(0, x);
     }
-    static Samples samples() { return concat(unary_samples(Domain::positive), unary_samples(Domain::wide_positive)); }
+    static Samples samples() {
+        return concat(unary_samples(Domain::positive), unary_samples(Domain::wide_positive));
+    }
 };
 
 // y = 1 / x    dy/dx = -y^2: -inf at 0 (singular)

@@ -4,5 +4,5 @@
 namespace tg::ops {
 template Tensor<double> unary_forward<double>(std::size_t, const Tensor<double>&, const Attrs&);
 template Tensor<double> unary_fused_vjp<double>(std::size_t, const Tensor<double>&, const Tensor<double>&,
-                                              const Tensor<double>&, const Attrs&);
+                                                const Tensor<double>&, const Attrs&);
 }  // namespace tg::ops

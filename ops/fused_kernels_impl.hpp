@@ -32,7 +32,8 @@ Tensor<T> run_flat(const char* op, F f, const Tensor<T>* g, const std::array<Ten
     T* o = out.data();
     if (n <= tg::detail::tiny_size) {  // one element at a time: adaptors cost more than the math
         for (std::int64_t i = 0; i < n; ++i) {
-            if constexpr (HasG) o[i] = static_cast<T>(f(xt::xscalar<T>(gp[g_single ? 0 : i]), xt::xscalar<T>(p[I][i])...)());
+            if constexpr (HasG)
+                o[i] = static_cast<T>(f(xt::xscalar<T>(gp[g_single ? 0 : i]), xt::xscalar<T>(p[I][i])...)());
             else o[i] = static_cast<T>(f(xt::xscalar<T>(p[I][i])...)());
         }
         return out;
@@ -40,8 +41,11 @@ Tensor<T> run_flat(const char* op, F f, const Tensor<T>* g, const std::array<Ten
     tg::detail::parallel_chunks(n, [&](std::int64_t b, std::int64_t e) {
         auto oc = adapt1(o + b, e - b);
         if constexpr (!HasG) xt::noalias(oc) = f(adapt1(const_cast<T*>(p[I]) + b, e - b)...);
-        else if (g_single) xt::noalias(oc) = f(xt::xscalar<T>(gp[0]), adapt1(const_cast<T*>(p[I]) + b, e - b)...);
-        else xt::noalias(oc) = f(adapt1(const_cast<T*>(gp) + b, e - b), adapt1(const_cast<T*>(p[I]) + b, e - b)...);
+        else if (g_single)
+            xt::noalias(oc) = f(xt::xscalar<T>(gp[0]), adapt1(const_cast<T*>(p[I]) + b, e - b)...);
+        else
+            xt::noalias(oc) = f(adapt1(const_cast<T*>(gp) + b, e - b),
+                                adapt1(const_cast<T*>(p[I]) + b, e - b)...);
     });
     return out;
 }
@@ -53,15 +57,16 @@ Tensor<T> flat(const char* op, F f, const Tensor<T>* g, const In&... in) {
     if (g) g->require_defined(op);
     const Shape& shape = args[0]->shape();
     if (g && !(g->shape() == shape))
-        throw ShapeError(std::string(op) + ": cotangent of shape " + g->shape().str() + " for an output of shape " +
-                         shape.str());
+        throw ShapeError(std::string(op) + ": cotangent of shape " + g->shape().str() +
+                         " for an output of shape " + shape.str());
     return run_flat<T, HasG>(op, f, g, std::array<Tensor<T>, sizeof...(In)>{in.contiguous()...}, shape,
-                       std::make_index_sequence<sizeof...(In)>{});
+                             std::make_index_sequence<sizeof...(In)>{});
 }
 
 template <class D, class T>
 Tensor<T> run_forward(const Tensor<T>& x, const Attrs& a) {
-    return flat<T, false>(D::name, [&a](const auto& x_) { return D::template fx<T>(x_, a); }, nullptr, x);
+    return flat<T, false>(
+        D::name, [&a](const auto& x_) { return D::template fx<T>(x_, a); }, nullptr, x);
 }
 
 // The kernel's expression is a temporary: moved into the result (xtensor keeps lvalues by reference).
@@ -75,11 +80,17 @@ template <class D, class T>
 Tensor<T> run_vjp(const Tensor<T>& g, const Tensor<T>& x, const Tensor<T>& y, const Attrs& a) {
     if constexpr (D::kernel_reads == Reads::x) {
         return flat<T, true>(
-            D::name, [&a](const auto& g_, const auto& x_) { return guarded<D, T>(g_, D::template kernel<T>(g_, x_, a)); },
+            D::name,
+            [&a](const auto& g_, const auto& x_) {
+                return guarded<D, T>(g_, D::template kernel<T>(g_, x_, a));
+            },
             &g, x);
     } else if constexpr (D::kernel_reads == Reads::y) {
         return flat<T, true>(
-            D::name, [&a](const auto& g_, const auto& y_) { return guarded<D, T>(g_, D::template kernel<T>(g_, y_, a)); },
+            D::name,
+            [&a](const auto& g_, const auto& y_) {
+                return guarded<D, T>(g_, D::template kernel<T>(g_, y_, a));
+            },
             &g, y);
     } else {
         return flat<T, true>(
@@ -99,7 +110,8 @@ using VjpFn = Tensor<T> (*)(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&
 template <class D, class T>
 constexpr ForwardFn<T> forward_entry() {
     using X = decltype(adapt1(static_cast<const T*>(nullptr), 0));
-    if constexpr (requires(const X& x, const Attrs& a) { D::template fx<T>(x, a); }) return &run_forward<D, T>;
+    if constexpr (requires(const X& x, const Attrs& a) { D::template fx<T>(x, a); })
+        return &run_forward<D, T>;
     else return nullptr;
 }
 template <class D, class T>

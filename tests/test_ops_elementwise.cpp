@@ -44,7 +44,8 @@ Grads run(const std::function<Var<double>(const Var<double>&)>& f, const std::ve
     return r;
 }
 
-void check_close(const std::vector<double>& got, const std::vector<double>& want, double tol, const std::string& what) {
+void check_close(const std::vector<double>& got, const std::vector<double>& want, double tol,
+                 const std::string& what) {
     REQUIRE(got.size() == want.size());
     for (std::size_t i = 0; i < got.size(); ++i) {
         INFO(what << " at element " << i << ": got " << got[i] << ", want " << want[i]);
@@ -66,28 +67,31 @@ void check_op(const std::function<Var<double>(const Var<double>&)>& f, const std
 // Reference numbers from PyTorch 1.13 (float64) at x = -30, -3, -0.5, 0, 0.7, 4, 30:
 // y = F.<op>(x); y.sum().backward(); print(y, x.grad)   (torch.nn.functional as F)
 TEST_CASE("activations match PyTorch's values and gradients, including at the kink x = 0") {
-    check_op([](auto& x) { return tg::leaky_relu(x, 0.1); }, {-3.0, -0.30000000000000004, -0.05, 0.0, 0.7, 4.0, 30.0},
-             {0.1, 0.1, 0.1, 0.1, 1.0, 1.0, 1.0});
+    check_op([](auto& x) { return tg::leaky_relu(x, 0.1); },
+             {-3.0, -0.30000000000000004, -0.05, 0.0, 0.7, 4.0, 30.0}, {0.1, 0.1, 0.1, 0.1, 1.0, 1.0, 1.0});
     check_op([](auto& x) { return tg::elu(x, 0.5); },
              {-0.4999999999999532, -0.475106465816068, -0.1967346701436833, 0.0, 0.7, 4.0, 30.0},
              {4.6788114844200874e-14, 0.024893534183931972, 0.3032653298563167, 0.5, 1.0, 1.0, 1.0});
     check_op([](auto& x) { return tg::selu(x); },
              {-1.758099340847212, -1.6705687287671118, -0.6917581878028713, 0.0, 0.7354906911488363,
               4.202803949421922, 31.521029620664414},
-             {1.6451630773416182e-13, 0.08753061208026487, 1.0663411530445053, 1.7580993408473766, 1.0507009873554805,
-              1.0507009873554805, 1.0507009873554805});
+             {1.6451630773416182e-13, 0.08753061208026487, 1.0663411530445053, 1.7580993408473766,
+              1.0507009873554805, 1.0507009873554805, 1.0507009873554805});
     // celu's gradient: PyTorch's backward is off in the 9th digit (1.0000000170298988 at 0,
     // 0.013763785962892475 at -3: float rounding inside); these are exp(x / 0.7) by Python's math.
     check_op([](auto& x) { return tg::celu(x, 0.7); },
              {-0.7, -0.6903653492868647, -0.35732083831013284, 0.0, 0.7, 4.0, 30.0},
              {2.439941124581229e-19, 0.013763786733050402, 0.4895416595569531, 1.0, 1.0, 1.0, 1.0});
-    check_op([](auto& x) { return tg::gelu(x); },
-             {-0.0, -0.00404969409489031, -0.15426876936299344, 0.0, 0.5306254434438489, 3.9998733150326675, 30.0},
-             {-4.420938404635643e-195, -0.01194564720418392, 0.13250487534383712, 0.5, 0.9766141011336599,
-              1.0005036496612265, 1.0});
+    check_op(
+        [](auto& x) { return tg::gelu(x); },
+        {-0.0, -0.00404969409489031, -0.15426876936299344, 0.0, 0.5306254434438489, 3.9998733150326675, 30.0},
+        {-4.420938404635643e-195, -0.01194564720418392, 0.13250487534383712, 0.5, 0.9766141011336599,
+         1.0005036496612265, 1.0});
     check_op([](auto& x) { return tg::gelu(x, true); },
-             {-0.0, -0.0036373920817729943, -0.15428599017485606, 0.0, 0.5305701347051167, 3.9999297540518075, 30.0},
-             {0.0, -0.011584166630969648, 0.13263009646535764, 0.5, 0.976357218656104, 1.000335123197122, 1.0}, 1e-13);
+             {-0.0, -0.0036373920817729943, -0.15428599017485606, 0.0, 0.5305701347051167, 3.9999297540518075,
+              30.0},
+             {0.0, -0.011584166630969648, 0.13263009646535764, 0.5, 0.976357218656104, 1.000335123197122, 1.0},
+             1e-13);
     check_op([](auto& x) { return tg::silu(x); },
              {-2.8072868906517896e-12, -0.14227761953270035, -0.1887703343990727, 0.0, 0.46773144051771626,
               3.928055160151634, 29.999999999997197},
@@ -98,10 +102,11 @@ TEST_CASE("activations match PyTorch's values and gradients, including at the ki
               3.9974128069762385, 30.0},
              {-2.713710660963392e-12, -0.09339311453232084, 0.28951067791351226, 0.6, 0.9687948682001859,
               1.0044328769037503, 1.0});
-    check_op([](auto& x) { return tg::softplus(x, 2.0, 5.0); },
-             {4.37825538134826e-27, 0.0012378425688652247, 0.15663084375911143, 0.34657359027997264,
-              0.8102087049592255, 4.0, 30.0},
-             {8.75651076269652e-27, 0.0024726231566347748, 0.2689414213699951, 0.5, 0.8021838885585817, 1.0, 1.0});
+    check_op(
+        [](auto& x) { return tg::softplus(x, 2.0, 5.0); },
+        {4.37825538134826e-27, 0.0012378425688652247, 0.15663084375911143, 0.34657359027997264,
+         0.8102087049592255, 4.0, 30.0},
+        {8.75651076269652e-27, 0.0024726231566347748, 0.2689414213699951, 0.5, 0.8021838885585817, 1.0, 1.0});
     check_op([](auto& x) { return tg::softsign(x); },
              {-0.967741935483871, -0.75, -0.3333333333333333, 0.0, 0.4117647058823529, 0.8, 0.967741935483871},
              {0.00104058272632674, 0.0625, 0.4444444444444444, 1.0, 0.34602076124567477, 0.04000000000000001,
@@ -117,8 +122,8 @@ TEST_CASE("activations match PyTorch's values and gradients, including at the ki
     check_op([](auto& x) { return tg::relu6(x); }, {0.0, 0.0, 0.0, 0.0, 0.7, 4.0, 6.0},
              {0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0});
     check_op([](auto& x) { return tg::log_sigmoid(x); },
-             {-30.000000000000092, -3.048587351573742, -0.9740769841801067, -0.6931471805599453, -0.4031860488854579,
-              -0.018149927917809738, -9.357622968839737e-14},
+             {-30.000000000000092, -3.048587351573742, -0.9740769841801067, -0.6931471805599453,
+              -0.4031860488854579, -0.018149927917809738, -9.357622968839737e-14},
              {0.9999999999999064, 0.9525741268224333, 0.6224593312018545, 0.5, 0.33181222783183395,
               0.017986209962091555, 9.3576229688393e-14});
 }
@@ -127,17 +132,21 @@ TEST_CASE("clamp passes the gradient at its bounds, hardtanh and relu6 do not (a
     const std::vector<double> at = {-1.0, 2.0, 0.0, 6.0, -2.0, 7.0};
     const Grads c = run([](auto& x) { return tg::clamp(x, -1.0, 2.0); }, at);
     check_close(c.y, {-1, 2, 0, 2, -1, 2}, 0, "clamp");
-    for (const auto* g : {&c.plain, &c.recorded, &c.forward}) check_close(*g, {1, 1, 1, 0, 0, 0}, 0, "clamp'");
+    for (const auto* g : {&c.plain, &c.recorded, &c.forward})
+        check_close(*g, {1, 1, 1, 0, 0, 0}, 0, "clamp'");
     const Grads h = run([](auto& x) { return tg::hardtanh(x, -1.0, 2.0); }, at);
-    for (const auto* g : {&h.plain, &h.recorded, &h.forward}) check_close(*g, {0, 0, 1, 0, 0, 0}, 0, "hardtanh'");
+    for (const auto* g : {&h.plain, &h.recorded, &h.forward})
+        check_close(*g, {0, 0, 1, 0, 0, 0}, 0, "hardtanh'");
     const Grads r = run([](auto& x) { return tg::relu6(x); }, at);
-    for (const auto* g : {&r.plain, &r.recorded, &r.forward}) check_close(*g, {0, 1, 0, 0, 0, 0}, 0, "relu6'");
+    for (const auto* g : {&r.plain, &r.recorded, &r.forward})
+        check_close(*g, {0, 1, 0, 0, 0, 0}, 0, "relu6'");
     const Grads inf_side = run([](auto& x) { return tg::clamp(x, 0.0, inf); }, {0.0, 1e300, -1.0});
     check_close(inf_side.y, {0, 1e300, 0}, 0, "clamp to [0, inf)");
     check_close(inf_side.plain, {1, 1, 0}, 0, "clamp to [0, inf)'");
     // hardswish at its break points, as PyTorch: x/3 + 1/2 on [-3, 3]
     const Grads s = run([](auto& x) { return tg::hardswish(x); }, {-3.0, 3.0});
-    for (const auto* g : {&s.plain, &s.recorded, &s.forward}) check_close(*g, {-0.5, 1.5}, 1e-15, "hardswish'");
+    for (const auto* g : {&s.plain, &s.recorded, &s.forward})
+        check_close(*g, {-0.5, 1.5}, 1e-15, "hardswish'");
 }
 
 TEST_CASE("activations stay finite at +-1e4 and at float's extremes") {
@@ -192,9 +201,14 @@ TEST_CASE("the double-where trap: where(x > 0, sqrt(x), 0) has a finite gradient
     check_close(r.y, {0, 2, 0}, 0, "value");
     for (const auto* g : {&r.plain, &r.recorded, &r.forward}) check_close(*g, {0, 0.25, 0}, 0, "gradient");
     // masked_fill: the filled elements get an exact zero gradient
-    const Grads m = run([](auto& x) { return tg::masked_fill(tg::log(x), Tensor<double>{1.0, 0.0}, -1.0); }, {0.0, 2.0});
+    const Grads m = run(
+        [](auto& x) {
+            return tg::masked_fill(tg::log(x), Tensor<double>{1.0, 0.0}, -1.0);
+        },
+        {0.0, 2.0});
     check_close(m.y, {-1, std::log(2.0)}, 1e-15, "masked_fill");
-    for (const auto* g : {&m.plain, &m.recorded, &m.forward}) check_close(*g, {0, 0.5}, 1e-15, "masked_fill'");
+    for (const auto* g : {&m.plain, &m.recorded, &m.forward})
+        check_close(*g, {0, 0.5}, 1e-15, "masked_fill'");
 }
 
 TEST_CASE("prelu: one slope per channel (axis 1), learnable") {
@@ -286,7 +300,10 @@ TEST_CASE("floor, ceil, round and sign are constants: zero gradient; round is ha
     for (int k = 0; k < 4; ++k) {
         const Grads r = run(
             [k](const Var<double>& x) {
-                const Var<double> c = k == 0 ? tg::floor(x) : k == 1 ? tg::ceil(x) : k == 2 ? tg::round(x) : tg::sign(x);
+                const Var<double> c = k == 0   ? tg::floor(x)
+                                      : k == 1 ? tg::ceil(x)
+                                      : k == 2 ? tg::round(x)
+                                               : tg::sign(x);
                 CHECK_FALSE(c.requires_grad());
                 return c + x;  // d/dx = 0 + 1
             },
@@ -311,11 +328,14 @@ TEST_CASE("bad parameters raise DomainError or ShapeError naming the op and the 
     CHECK_THROWS_AS(tg::clamp(x, 2.0, 1.0), tg::DomainError);
     CHECK_THROWS_AS(tg::hardtanh(x.value(), 1.0, std::nan("")), tg::DomainError);
     CHECK_THROWS_AS(tg::polygamma(-1, x), tg::DomainError);
-    CHECK(message([&] { tg::clamp(x, 2.0, 1.0); }).find("clamp: needs lo <= hi, got lo = 2, hi = 1") != std::string::npos);
+    CHECK(message([&] { tg::clamp(x, 2.0, 1.0); }).find("clamp: needs lo <= hi, got lo = 2, hi = 1") !=
+          std::string::npos);
     CHECK(message([&] { tg::polygamma(31, x); }).find("polygamma") != std::string::npos);
-    CHECK(message([&] { tg::softplus(x, -1.0); }).find("softplus: beta must be positive, got -1") != std::string::npos);
-    CHECK_THROWS_AS(tg::maximum(Var<double>(Tensor<double>{1.0, 2.0}), Var<double>(Tensor<double>{1.0, 2.0, 3.0})),
-                    tg::ShapeError);
+    CHECK(message([&] { tg::softplus(x, -1.0); }).find("softplus: beta must be positive, got -1") !=
+          std::string::npos);
+    CHECK_THROWS_AS(
+        tg::maximum(Var<double>(Tensor<double>{1.0, 2.0}), Var<double>(Tensor<double>{1.0, 2.0, 3.0})),
+        tg::ShapeError);
     CHECK_THROWS_AS(tg::where(Tensor<double>{1.0, 0.0, 1.0}, x, x), tg::ShapeError);
 }
 
@@ -327,7 +347,8 @@ TEST_CASE("one convention at the edge of a domain: tensor reverse, tensor forwar
     using D = tg::Dual<double>;
     using R = tg::Rev<double>;
     auto rev = [](auto f, double at, double seed) {  // d(seed * f(x))/dx by tg::Rev
-        return tg::gradient([&](const std::vector<R>& v) { return seed * f(v[0]); }, std::vector<double>{at}).gradient[0];
+        return tg::gradient([&](const std::vector<R>& v) { return seed * f(v[0]); }, std::vector<double>{at})
+            .gradient[0];
     };
     // sqrt, log and x^0.5 at 0, with a zero and a unit (co)tangent. (Division is IEEE in tg::Dual:
     // 1 / Dual(0, 0) has tangent NaN; the tensor reciprocal and rsqrt are `singular`, tested below.)
@@ -339,7 +360,8 @@ TEST_CASE("one convention at the edge of a domain: tensor reverse, tensor forwar
         double moving;  // the derivative for a moving input
     };
     const std::vector<Case> cases = {
-        {"sqrt", [](auto& v) { return tg::sqrt(v); }, [](D d) { return sqrt(d); }, [](R r) { return sqrt(r); }, inf},
+        {"sqrt", [](auto& v) { return tg::sqrt(v); }, [](D d) { return sqrt(d); },
+         [](R r) { return sqrt(r); }, inf},
         {"log", [](auto& v) { return tg::log(v); }, [](D d) { return log(d); }, [](R r) { return log(r); }, inf},
         {"pow(x, 0.5)", [](auto& v) { return tg::pow(v, 0.5); }, [](D d) { return pow(d, 0.5); },
          [](R r) { return pow(r, 0.5); }, inf},
@@ -354,7 +376,8 @@ TEST_CASE("one convention at the edge of a domain: tensor reverse, tensor forwar
             y.backward(Tensor<double>{seed});
             CHECK(x.grad().item() == want);  // plain sweep (fused kernel)
             const Var<double> x2(Tensor<double>{0.0}, true);
-            CHECK(tg::gradients(c.var(x2), {x2}, Tensor<double>{seed}, {.create_graph = true})[0].item() == want);
+            CHECK(tg::gradients(c.var(x2), {x2}, Tensor<double>{seed}, {.create_graph = true})[0].item() ==
+                  want);
             CHECK(tg::jvp<double>(c.var, Tensor<double>{0.0}, Tensor<double>{seed}).second.item() == want);
             CHECK(c.dual(D(0.0, seed)).d == want);
             CHECK(rev(c.rv, 0.0, seed) == want);
@@ -365,9 +388,13 @@ TEST_CASE("one convention at the edge of a domain: tensor reverse, tensor forwar
         const std::function<Var<double>(const Var<double>&)> f = [k](const Var<double>& v) {
             return k == 0 ? tg::reciprocal(v) : tg::rsqrt(v);
         };
-        const Grads z = run([&](const Var<double>& v) { return f(v) * Var<double>(Tensor<double>{0.0, 1.0}); },
-                            {0.0, 0.0});
-        const auto fwd = tg::jvp<double>(f, Tensor<double>{0.0, 0.0}, Tensor<double>{0.0, 1.0}).second.to_vector();
+        const Grads z = run(
+            [&](const Var<double>& v) {
+                return f(v) * Var<double>(Tensor<double>{0.0, 1.0});
+            },
+            {0.0, 0.0});
+        const auto fwd =
+            tg::jvp<double>(f, Tensor<double>{0.0, 0.0}, Tensor<double>{0.0, 1.0}).second.to_vector();
         for (const auto* g : {&z.plain, &z.recorded, &fwd}) {
             CHECK((*g)[0] == 0.0);
             CHECK((*g)[1] == -inf);
@@ -377,20 +404,23 @@ TEST_CASE("one convention at the edge of a domain: tensor reverse, tensor forwar
     for (bool create_graph : {false, true}) {
         tg::clear_tape<double>();
         const Var<double> a(Tensor<double>{0.0}, true), b(Tensor<double>{0.0}, true);
-        const auto g = tg::gradients(tg::pow(a, b), {a, b}, Tensor<double>{1.0}, {.create_graph = create_graph});
+        const auto g = tg::gradients(tg::pow(a, b), {a, b}, Tensor<double>{1.0},
+                                     {.create_graph = create_graph});
         CHECK(g[0].item() == 0.0);
         CHECK(g[1].item() == 0.0);
         tg::clear_tape<double>();
     }
-    const auto [y0, dy] = tg::jvp<double>(
-        [](const std::vector<Var<double>>& v) { return tg::pow(v[0], v[1]); },
-        std::vector<Tensor<double>>{Tensor<double>{0.0}, Tensor<double>{0.0}},
-        std::vector<Tensor<double>>{Tensor<double>{1.0}, Tensor<double>{1.0}});
+    const auto [y0,
+                dy] = tg::jvp<double>([](const std::vector<Var<double>>& v) { return tg::pow(v[0], v[1]); },
+                                      std::vector<Tensor<double>>{Tensor<double>{0.0}, Tensor<double>{0.0}},
+                                      std::vector<Tensor<double>>{Tensor<double>{1.0}, Tensor<double>{1.0}});
     CHECK(y0.item() == 1.0);
     CHECK(dy.item() == 0.0);
     CHECK(pow(D(0.0, 1.0), D(0.0)).d == 0.0);
     CHECK(pow(D(0.0), D(0.0, 1.0)).d == 0.0);
-    const auto rg = tg::gradient([](const std::vector<R>& v) { return pow(v[0], v[1]); }, std::vector<double>{0.0, 0.0}).gradient;
+    const auto rg = tg::gradient([](const std::vector<R>& v) { return pow(v[0], v[1]); },
+                                 std::vector<double>{0.0, 0.0})
+                        .gradient;
     CHECK(rg[0] == 0.0);
     CHECK(rg[1] == 0.0);
     // pow(x, 0) for a constant exponent: 0 at x = 0 as well
