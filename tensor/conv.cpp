@@ -49,17 +49,6 @@ void check_rank(const char* op, const char* what, const Shape& s, const char* la
         throw ShapeError(std::string(op) + ": " + what + " must be 4-D " + layout + ", got " + s.str());
 }
 
-// The effective kernel dilation (kernel - 1) + 1 and the padded input in + 2 pad must fit in int64
-// (conv_out_size and the messages compute both).
-void check_extent(const char* op, const char* axis, index_t in, index_t kernel, index_t pad, index_t dilation) {
-    index_t span = 0, room = 0;
-    if (__builtin_mul_overflow(dilation, kernel - 1, &span) || __builtin_add_overflow(span, 1, &span) ||
-        __builtin_mul_overflow(pad, 2, &room) || __builtin_add_overflow(room, in, &room))
-        throw ShapeError(std::string(op) + ": along the " + axis + ", kernel " + std::to_string(kernel) +
-                         " with dilation " + std::to_string(dilation) + " or input " + std::to_string(in) +
-                         " with padding " + std::to_string(pad) + " on both sides overflows int64");
-}
-
 // Checks x's channels against the weight's and the groups, and that the dilated kernel fits in
 // the padded input; fills in the output size.
 Geometry geometry(const char* op, const Shape& xs, index_t O, index_t Cg, index_t kh, index_t kw,
@@ -229,6 +218,17 @@ index_t batch_chunks(index_t N, double macs_per_sample) {
 }
 
 }  // namespace
+
+// The effective kernel dilation (kernel - 1) + 1 and the padded input in + 2 pad must fit in int64
+// (conv_out_size and the messages compute both).
+void check_extent(const char* op, const char* axis, index_t in, index_t kernel, index_t pad, index_t dilation) {
+    index_t span = 0, room = 0;
+    if (__builtin_mul_overflow(dilation, kernel - 1, &span) || __builtin_add_overflow(span, 1, &span) ||
+        __builtin_mul_overflow(pad, 2, &room) || __builtin_add_overflow(room, in, &room))
+        throw ShapeError(std::string(op) + ": along the " + axis + ", kernel " + std::to_string(kernel) +
+                         " with dilation " + std::to_string(dilation) + " or input " + std::to_string(in) +
+                         " with padding " + std::to_string(pad) + " on both sides overflows int64");
+}
 
 index_t conv_out_size(index_t in, index_t kernel, index_t stride, index_t pad, index_t dilation) {
     const index_t span = dilation * (kernel - 1) + 1, room = in + 2 * pad;

@@ -27,6 +27,9 @@ struct Conv2dParams {
 
 /// The output size of a convolution along one axis, or -1 when the dilated kernel is larger
 /// than the padded input.
+/// @throws ShapeError naming `op` and `axis` when the dilated kernel or the padded input overflows
+/// int64 (shared by convolution and pooling; call it before conv_out_size).
+void check_extent(const char* op, const char* axis, index_t in, index_t kernel, index_t pad, index_t dilation);
 index_t conv_out_size(index_t in, index_t kernel, index_t stride, index_t pad, index_t dilation);
 
 /// @throws ShapeError naming the op (rank, channels vs weight, groups, kernel larger than the

@@ -22,17 +22,6 @@ void check_input(const char* op, const Shape& s) {
     if (s.size() != 4) throw ShapeError(std::string(op) + ": input must be 4-D [N,C,H,W], got " + s.str());
 }
 
-// The window's effective size and the padded input must fit in int64 (conv_out_size and the
-// messages compute both).
-void check_extent(const char* op, const char* axis, index_t in, index_t kernel, index_t pad, index_t dilation) {
-    index_t span = 0, room = 0;
-    if (__builtin_mul_overflow(dilation, kernel - 1, &span) || __builtin_add_overflow(span, 1, &span) ||
-        __builtin_mul_overflow(pad, 2, &room) || __builtin_add_overflow(room, in, &room))
-        throw ShapeError(std::string(op) + ": along the " + axis + ", kernel " + std::to_string(kernel) +
-                         " with dilation " + std::to_string(dilation) + " or input " + std::to_string(in) +
-                         " with padding " + std::to_string(pad) + " on both sides overflows int64");
-}
-
 // ceil(a / b) for b > 0, without overflow.
 index_t ceil_div(index_t a, index_t b) { return a > 0 ? (a - 1) / b + 1 : -((-a) / b); }
 
