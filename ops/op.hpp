@@ -26,6 +26,9 @@ enum class Domain {
     // elementwise family
     wide,           ///< uniform in (-8, 8): both sides of saturations and thresholds (hardtanh, +-3)
     wide_positive,  ///< uniform in (0.1, 12): the gamma family away from its poles
+    // solvers: every trailing n x n matrix of the input (the last two axes must be equal)
+    well_conditioned,  ///< I + 0.3 U / sqrt(n), U uniform in (-1, 1): nonsymmetric, condition number < 4
+    spd,               ///< B B^T / n + 0.5 I, B uniform in (-1, 1): symmetric positive definite
 };
 
 struct SampleInput {
@@ -115,7 +118,7 @@ Var<T> apply_unchecked(VjpFn<T> vjp, const Attrs& attrs, const V&... x) {
 /// Runs a registered op on Vars: forward now, VJP recorded on the tape when needed.
 template <class Op, class T, class... V>
 Var<T> apply(const Attrs& attrs, const V&... x) {
-    static_assert(is_registered_v<Op>, "add the op to the registry (ops/op_list.hpp)");
+    static_assert(is_registered_v<Op>, "add the op to the registry (ops/op_list.hpp or solvers/solver_list.hpp)");
     static_assert(sizeof...(V) == Op::arity, "wrong number of inputs for this op");
     return detail::apply_unchecked<Op, T>(&detail::vjp_thunk<Op, T>, attrs, x...);
 }

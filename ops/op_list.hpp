@@ -65,6 +65,10 @@ template <class Op, class List = ops::OpList>
 struct is_registered;
 template <class Op, class... Ops>
 struct is_registered<Op, std::tuple<Ops...>> : std::bool_constant<(std::is_same_v<Op, Ops> || ...)> {};
+/// An op checked by another registry of the same kind (solvers/solver_list.hpp: solver ops live
+/// above ops/, so ops::OpList cannot name them). Specialized only by such a list, for its members.
 template <class Op>
-inline constexpr bool is_registered_v = is_registered<Op>::value;
+struct registered_elsewhere : std::false_type {};
+template <class Op>
+inline constexpr bool is_registered_v = is_registered<Op>::value || registered_elsewhere<Op>::value;
 }  // namespace tg

@@ -7,59 +7,11 @@
 #include "../tensor/math.hpp"
 #include "../tensor/random.hpp"
 #include "all_ops.hpp"
+#include "registry_impl.hpp"
 
 namespace tg {
 
 namespace {
-
-template <class Op, class T, Mutation M, int K>
-void mutant_vjp(const VjpArgs<T>& a, Cotangents<T>& c) {
-    if constexpr (M == Mutation::detach_cotangent) {  // the rule sees its cotangent as a constant
-        VjpArgs<T> b = a;
-        b.gy = a.gy.detach();
-        detail::vjp_thunk<Op, T>(b, c);
-        return;
-    }
-    detail::vjp_thunk<Op, T>(a, c);
-    for (int i = 0; i < Op::arity; ++i) {
-        if (!c[i].defined()) continue;
-        if constexpr (M == Mutation::scale) c[i] = c[i] * T(1 + 1e-4);
-        if constexpr (M == Mutation::flip) c[i] = -c[i];
-        if constexpr (M == Mutation::drop)
-            if (i == K) c[i] = Var<T>();
-        if constexpr (M == Mutation::detach) c[i] = c[i].detach();
-    }
-}
-
-template <class Op, class T, std::size_t... I>
-Var<T> call_with(detail::VjpFn<T> vjp, const Attrs& a, const std::vector<Var<T>>& x, std::index_sequence<I...>) {
-    if (x.size() != sizeof...(I))
-        throw ShapeError(std::string(Op::name) + ": expected " + std::to_string(sizeof...(I)) + " inputs");
-    return detail::apply_unchecked<Op, T>(vjp, a, x[I]...);
-}
-
-template <class Op>
-Var<double> call(const Attrs& a, const std::vector<Var<double>>& x, Mutation m, int k) {
-    using Seq = std::make_index_sequence<Op::arity>;
-    detail::VjpFn<double> fn = &detail::vjp_thunk<Op, double>;
-    if (m == Mutation::scale) fn = &mutant_vjp<Op, double, Mutation::scale, 0>;
-    if (m == Mutation::flip) fn = &mutant_vjp<Op, double, Mutation::flip, 0>;
-    if (m == Mutation::detach) fn = &mutant_vjp<Op, double, Mutation::detach, 0>;
-    if (m == Mutation::detach_cotangent) fn = &mutant_vjp<Op, double, Mutation::detach_cotangent, 0>;
-    if (m == Mutation::drop)
-        fn = k == 0 ? &mutant_vjp<Op, double, Mutation::drop, 0> : &mutant_vjp<Op, double, Mutation::drop, 1>;
-    return call_with<Op, double>(fn, a, x, Seq{});
-}
-
-template <class Op>
-Var<float> call_f32(const Attrs& a, const std::vector<Var<float>>& x) {
-    return call_with<Op, float>(&detail::vjp_thunk<Op, float>, a, x, std::make_index_sequence<Op::arity>{});
-}
-
-template <class... Ops>
-std::vector<OpInfo> make_registry(std::tuple<Ops...>*) {
-    return {OpInfo{Ops::name, Ops::arity, &Ops::samples, &call<Ops>, &call_f32<Ops>}...};
-}
 
 double draw(Domain d, Generator& g, index_t i) {
     const double u = g.next_double();
@@ -78,14 +30,44 @@ double draw(Domain d, Generator& g, index_t i) {
         // elementwise family
         case Domain::wide: return -8 + 16 * u;
         case Domain::wide_positive: return 0.1 + 11.9 * u;
+        // solvers: entries of U or B, made into matrices by make_matrices
+        case Domain::well_conditioned:
+        case Domain::spd: return -1 + 2 * u;
     }
     return u;
+}
+
+// Turns every trailing n x n block of p (drawn uniform in (-1, 1)) into the matrix its domain
+// promises, so a solver's sample is far from singular and its finite differences are meaningful.
+void make_matrices(Domain d, const Shape& shape, double* p) {
+    if (d != Domain::well_conditioned && d != Domain::spd) return;
+    const std::size_t r = shape.size();
+    if (r < 2 || shape[r - 1] != shape[r - 2])
+        throw ShapeError("sample_inputs: a matrix domain needs square trailing axes, got " + shape.str());
+    const index_t n = shape[r - 1];
+    index_t count = 1;
+    for (std::size_t i = 0; i + 2 < r; ++i) count *= shape[i];
+    std::vector<double> b(static_cast<std::size_t>(n * n));
+    for (index_t m = 0; m < count; ++m, p += n * n) {
+        if (d == Domain::well_conditioned) {
+            for (index_t i = 0; i < n * n; ++i) p[i] *= 0.3 / std::sqrt(static_cast<double>(n));
+            for (index_t i = 0; i < n; ++i) p[i * n + i] += 1;
+            continue;
+        }
+        std::copy(p, p + n * n, b.begin());
+        for (index_t i = 0; i < n; ++i)
+            for (index_t j = 0; j < n; ++j) {
+                double s = 0;
+                for (index_t k = 0; k < n; ++k) s += b[static_cast<std::size_t>(i * n + k)] * b[static_cast<std::size_t>(j * n + k)];
+                p[i * n + j] = s / static_cast<double>(n) + (i == j ? 0.5 : 0.0);
+            }
+    }
 }
 
 }  // namespace
 
 const std::vector<OpInfo>& op_registry() {
-    static const std::vector<OpInfo> r = make_registry(static_cast<ops::OpList*>(nullptr));
+    static const std::vector<OpInfo> r = detail_registry::make_registry(static_cast<ops::OpList*>(nullptr));
     return r;
 }
 
@@ -102,6 +84,7 @@ std::vector<Tensor<double>> sample_inputs(const Sample& s, std::uint64_t seed) {
             for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[g.next_u64() % i]);
         double* p = t.data();
         for (index_t i = 0; i < t.numel(); ++i) p[i] = draw(in.domain, g, order[static_cast<std::size_t>(i)]);
+        make_matrices(in.domain, storage, p);
         out.push_back(in.transposed ? t.transpose() : t);
     }
     return out;

@@ -2,15 +2,21 @@
 // needs no new test code. Mutation tests prove each check can fail for every op.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <string>
 
 #include "../ops/all_ops.hpp"
+#include "../solvers/all_solvers.hpp"
+#include "../solvers/solver_registry.hpp"
 #include "../transforms/opcheck.hpp"
 
 namespace {
 
 const tg::OpInfo& info(const char* name) {
     for (const auto& op : tg::op_registry())
+        if (std::string(op.name) == name) return op;
+    for (const auto& op : tg::solver_registry())
         if (std::string(op.name) == name) return op;
     FAIL("op not in the runtime registry: " << name);
     throw;
@@ -28,6 +34,7 @@ TEST_CASE_TEMPLATE_DEFINE("registered op passes reverse - forward - consistency 
     }
 }
 TEST_CASE_TEMPLATE_APPLY(op_checks, tg::ops::OpList);
+TEST_CASE_TEMPLATE_APPLY(op_checks, tg::solvers::SolverOps);
 
 TEST_CASE_TEMPLATE_DEFINE("gradcheck catches a mutated VJP of every op", Op, op_mutations) {
     const tg::OpInfo& op = info(Op::name);
@@ -43,6 +50,7 @@ TEST_CASE_TEMPLATE_DEFINE("gradcheck catches a mutated VJP of every op", Op, op_
     for (int i = 0; i < Op::arity; ++i) CHECK_MESSAGE(caught(tg::Mutation::drop, i), "dropping input " << i << " passed");
 }
 TEST_CASE_TEMPLATE_APPLY(op_mutations, tg::ops::OpList);
+TEST_CASE_TEMPLATE_APPLY(op_mutations, tg::solvers::SolverOps);
 
 TEST_CASE_TEMPLATE_DEFINE("second-order check catches a VJP that is right only to first order", Op, op_second) {
     // The second-order column differentiates <u, grad <v, sin(op(x))>>: the cotangent reaching the
@@ -58,6 +66,7 @@ TEST_CASE_TEMPLATE_DEFINE("second-order check catches a VJP that is right only t
     CHECK_MESSAGE(caught(tg::Mutation::detach_cotangent), "a VJP treating its cotangent as a constant passed");
 }
 TEST_CASE_TEMPLATE_APPLY(op_second, tg::ops::OpList);
+TEST_CASE_TEMPLATE_APPLY(op_second, tg::solvers::SolverOps);
 
 TEST_CASE("relu and abs pin their derivative 0 at the kink in every mode") {
     for (const char* name : {"relu", "abs"}) {
@@ -109,4 +118,39 @@ TEST_CASE("matmul samples include square operands, 2-D and batched") {
 TEST_CASE("the runtime registry lists every op of OpList once") {
     CHECK(tg::op_registry().size() == std::tuple_size_v<tg::ops::OpList>);
     CHECK(tg::op_registry().size() >= 25);
+}
+
+TEST_CASE("the solver registry lists every op of SolverOps once") {
+    CHECK(tg::solver_registry().size() == std::tuple_size_v<tg::solvers::SolverOps>);
+}
+
+TEST_CASE("matrix sample domains give the matrices they promise") {
+    tg::Sample s;
+    s.inputs = {{{2, 5, 5}, tg::Domain::spd}, {{5, 5}, tg::Domain::well_conditioned}};
+    const auto x = tg::sample_inputs(s, 7);
+    const double* a = x[0].data();
+    for (int m = 0; m < 2; ++m, a += 25) {
+        for (int i = 0; i < 5; ++i)
+            for (int j = 0; j < 5; ++j) CHECK(a[i * 5 + j] == a[j * 5 + i]);
+        // positive definite: every leading minor's pivot of an unpivoted elimination is >= 0.5
+        double l[25];
+        std::copy(a, a + 25, l);
+        for (int k = 0; k < 5; ++k) {
+            CHECK(l[k * 5 + k] >= 0.5 - 1e-12);
+            for (int i = k + 1; i < 5; ++i) {
+                const double f = l[i * 5 + k] / l[k * 5 + k];
+                for (int j = k; j < 5; ++j) l[i * 5 + j] -= f * l[k * 5 + j];
+            }
+        }
+    }
+    // well conditioned: within 0.3 of the identity in every row sum of |A - I|
+    const double* w = x[1].data();
+    for (int i = 0; i < 5; ++i) {
+        double off = 0;
+        for (int j = 0; j < 5; ++j) off += std::abs(w[i * 5 + j] - (i == j ? 1.0 : 0.0));
+        CHECK(off < 0.3 * 5 / std::sqrt(5.0));
+        CHECK(off > 0);
+    }
+    s.inputs = {{{2, 3}, tg::Domain::spd}};
+    CHECK_THROWS_AS(tg::sample_inputs(s, 7), tg::ShapeError);
 }

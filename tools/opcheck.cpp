@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "../solvers/solver_registry.hpp"
 #include "../transforms/opcheck.hpp"
 
 int main(int argc, char** argv) {
@@ -27,26 +28,34 @@ int main(int argc, char** argv) {
     std::printf("%-16s %7s  %-9s %-9s %-9s %-9s %-9s  %s\n", "op", "samples", "reverse", "forward", "<u,Jv>", "2nd",
                 "f32", "status");
     int passed = 0, failed = 0;
-    for (const auto& op : tg::op_registry()) {
-        if (!only.empty() && std::find(only.begin(), only.end(), op.name) == only.end()) continue;
-        tg::OpCheck r;
-        try {
-            r = tg::check_op(op);
-        } catch (const std::exception& e) {
-            std::printf("%-16s threw: %s\n", op.name, e.what());
-            ++failed;
-            continue;
+    // The ops, then the solvers (their rules are implicit: DESIGN.md, Solvers), one table each.
+    auto check_all = [&](const std::vector<tg::OpInfo>& registry) {
+        for (const auto& op : registry) {
+            if (!only.empty() && std::find(only.begin(), only.end(), op.name) == only.end()) continue;
+            tg::OpCheck r;
+            try {
+                r = tg::check_op(op);
+            } catch (const std::exception& e) {
+                std::printf("%-16s threw: %s\n", op.name, e.what());
+                ++failed;
+                continue;
+            }
+            std::printf("%-16s %7zu  %-9.1e %-9.1e %-9.1e %-9.1e %-9.1e  %s\n", op.name, r.samples.size(), r.worst_reverse,
+                        r.worst_forward, r.worst_consistency, r.worst_second, r.worst_f32, r.ok ? "ok" : "FAILED");
+            for (const auto& s : r.samples) {
+                if (verbose || !s.ok)
+                    std::printf("    %-34s reverse %.1e  forward %.1e  <u,Jv> %.1e  2nd %.1e  f32 %.1e  kink %.1e  %s\n",
+                                s.label.c_str(), s.reverse.worst_error, s.forward_error, s.consistency,
+                                s.second.worst_error, s.f32_error, s.kink_error, s.ok ? "ok" : "FAILED");
+                if (!s.ok) std::printf("%s\n", s.problem.c_str());
+            }
+            (r.ok ? passed : failed)++;
         }
-        std::printf("%-16s %7zu  %-9.1e %-9.1e %-9.1e %-9.1e %-9.1e  %s\n", op.name, r.samples.size(), r.worst_reverse,
-                    r.worst_forward, r.worst_consistency, r.worst_second, r.worst_f32, r.ok ? "ok" : "FAILED");
-        for (const auto& s : r.samples) {
-            if (verbose || !s.ok)
-                std::printf("    %-34s reverse %.1e  forward %.1e  <u,Jv> %.1e  2nd %.1e  f32 %.1e  kink %.1e  %s\n",
-                            s.label.c_str(), s.reverse.worst_error, s.forward_error, s.consistency,
-                            s.second.worst_error, s.f32_error, s.kink_error, s.ok ? "ok" : "FAILED");
-            if (!s.ok) std::printf("%s\n", s.problem.c_str());
-        }
-        (r.ok ? passed : failed)++;
+    };
+    check_all(tg::op_registry());
+    if (!tg::solver_registry().empty()) {
+        std::printf("-- solvers\n");
+        check_all(tg::solver_registry());
     }
     std::printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
