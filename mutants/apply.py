@@ -8,13 +8,19 @@ A mutant is a block:
     why: what the mutant plants (one line)
     equivalent: why no test can catch it (optional; such a mutant is expected to survive)
     occurrence: N (optional; which match of the first pattern, default: it must be unique)
+    judges: test_dual test_rev (optional; test files that judge it first, see below)
     - text to find (leading and trailing blanks ignored; an exact substring of one line)
     + its replacement
+
+A `judges:` line before a file's first mutant is the default of every mutant in that file. The
+judges are a shortcut, never a verdict of survival: the mutation tool builds and runs those test
+files alone first (a few TUs instead of the whole suite), and only if none of them fails does it
+build and run the whole suite and opcheck.
 
 Several -/+ pairs may follow; each - must match. A pattern that is missing (or ambiguous) makes
 the mutant STALE: its target text changed, so it tests nothing until it is updated.
 
-    apply.py list FILES...            id<TAB>file<TAB>equivalent-reason, one line per mutant
+    apply.py list FILES...            id<TAB>file<TAB>judges (- if none)<TAB>equivalent-reason
     apply.py apply ROOT ID FILES...   mutate ROOT/file in place (exit 3 and a reason if stale)
     apply.py sync SRC DST             copy SRC's tracked files into DST where their content differs
                                       (fresh mtime: a file left mutated by an interrupted run is rebuilt)
@@ -29,12 +35,15 @@ def parse(paths):
     mutants = []
     for path in paths:
         cur = None
+        default_judges = ""
         for n, raw in enumerate(open(path, encoding="utf-8"), 1):
             line = raw.rstrip("\n")
             if line.startswith("==="):
                 cur = {"id": line[3:].strip(), "file": None, "why": "", "equivalent": "", "occurrence": 0,
-                       "pairs": [], "where": f"{path}:{n}"}
+                       "judges": default_judges, "pairs": [], "where": f"{path}:{n}"}
                 mutants.append(cur)
+            elif cur is None and line.startswith("judges:"):
+                default_judges = line.split(":", 1)[1].strip()
             elif cur is None or not line.strip() or line.lstrip().startswith("#"):
                 continue
             elif line.startswith("- "):
@@ -46,7 +55,7 @@ def parse(paths):
             elif ":" in line:
                 key, value = line.split(":", 1)
                 key = key.strip()
-                if key not in ("file", "why", "equivalent", "occurrence"):
+                if key not in ("file", "why", "equivalent", "occurrence", "judges"):
                     sys.exit(f"{path}:{n}: unknown key {key!r}")
                 cur[key] = int(value) if key == "occurrence" else value.strip()
             else:
@@ -108,7 +117,7 @@ def sync(src, dst):
 def main():
     if len(sys.argv) >= 3 and sys.argv[1] == "list":
         for m in parse(sys.argv[2:]):
-            print(f"{m['id']}\t{m['file']}\t{m['equivalent']}")
+            print(f"{m['id']}\t{m['file']}\t{m['judges'] or '-'}\t{m['equivalent']}")
     elif len(sys.argv) >= 5 and sys.argv[1] == "apply":
         root, mid = sys.argv[2], sys.argv[3]
         found = [m for m in parse(sys.argv[4:]) if m["id"] == mid]

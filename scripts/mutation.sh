@@ -13,6 +13,11 @@
 # in build/), TG_MUTATION_OPT (default -O1: faster to rebuild, same arithmetic as -O2 without
 # fast-math), TG_JOBS (default 2), TG_NICE (default 10). The working tree is never modified:
 # the copy is synced from the tracked files of the working tree at the start of each run.
+# With ccache installed, the copy builds through it (cache in $TG_MUTATION_DIR/ccache): the
+# rebuild that follows each restore, which recompiles unmutated text, is then a cache hit.
+# A mutant with judges (mutants/apply.py) is first judged by those test files alone, each built
+# as its own small executable (tests/CMakeLists.txt, TG_TEST_PER_FILE): a failure there is a
+# catch at the cost of a few TUs; if none fails, the whole suite and opcheck judge it as usual.
 # See docs/testing.md for what it judges and how long it takes.
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -23,7 +28,7 @@ catalogue=("$here"/mutants/*.mut)
 apply() { python3 "$here/mutants/apply.py" "$@"; }
 
 if [[ "${1:-}" == "--list" ]]; then
-    apply list "${catalogue[@]}" | awk -F'\t' '{ printf "%-40s %s%s\n", $1, $2, ($3 != "" ? "  (equivalent: " $3 ")" : "") }'
+    apply list "${catalogue[@]}" | awk -F'\t' '{ printf "%-40s %s%s%s\n", $1, $2, ($3 != "-" ? "  [judges: " $3 "]" : ""), ($4 != "" ? "  (equivalent: " $4 ")" : "") }'
     exit 0
 fi
 prefixes=("$@")
@@ -41,10 +46,36 @@ apply sync "$here" "$src" || exit 2
 
 t_start=$(date +%s)
 run_build() { nice -n "$niceness" cmake --build "$build" -j "$jobs" --target unit_tests opcheck > "$1" 2>&1; }
-if [[ ! -f "$build/build.ninja" ]]; then
+launcher=()
+if command -v ccache > /dev/null; then
+    export CCACHE_DIR="$work/ccache" CCACHE_BASEDIR="$src" CCACHE_MAXSIZE=20G
+    # The restore gives files a fresh mtime just before a build: content decides, not time.
+    export CCACHE_SLOPPINESS=include_file_mtime,include_file_ctime
+    launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+fi
+if [[ ! -f "$build/build.ninja" ]] || ! grep -q '^TG_TEST_PER_FILE:BOOL=ON' "$build/CMakeCache.txt" ||
+    { ((${#launcher[@]} > 0)) && ! grep -q '^CMAKE_CXX_COMPILER_LAUNCHER:.*=ccache' "$build/CMakeCache.txt"; }; then
     cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="$opt -DNDEBUG" \
+        -DTG_TEST_PER_FILE=ON "${launcher[@]}" \
         > "$logs/configure.log" 2>&1 || { echo "mutation: configure failed, see $logs/configure.log"; exit 2; }
 fi
+# The judges of a mutant: each test file built alone and run; prints the failed test cases.
+judge_quick() {  # id judges...
+    local id="$1" stem failed=()
+    shift
+    for stem in "$@"; do
+        nice -n "$niceness" cmake --build "$build" -j "$jobs" --target "unit_$stem" > "$logs/$id.quick-build.log" 2>&1 ||
+            return 2
+        if ! timeout 600 nice -n "$niceness" "$build/tests/unit_$stem" --no-colors > "$logs/$id.quick-$stem.log" 2>&1; then
+            local n
+            n=$(grep -c '^TEST CASE:' "$logs/$id.quick-$stem.log")
+            if ((n == 0)); then failed+=("$stem: exit status non-zero, no failed case named (a crash?)")
+            else failed+=("$stem[$n]: $(grep -m1 '^TEST CASE:' "$logs/$id.quick-$stem.log" | sed 's/^TEST CASE: *//')"); fi
+        fi
+    done
+    ((${#failed[@]} > 0)) || return 1
+    (IFS='|'; echo "${failed[*]}" | sed 's/|/ | /g')
+}
 # Tests that fail in the copy as it is cannot judge a mutant: the baseline must be clean.
 run_build "$logs/baseline-build.log" || { echo "mutation: the unmutated copy does not build ($logs/baseline-build.log)"; exit 2; }
 tests="$build/tests/unit_tests" opcheck="$build/tools/opcheck"
@@ -57,7 +88,7 @@ echo "mutation: baseline clean ($(($(date +%s) - t_start)) s); copy in $src"
 
 caught=0 survived=0 stale=0 equivalent=0 nobuild=0 unexpected=0
 printf '%-40s %-8s %5s  %s\n' "mutant" "result" "secs" "detail"
-while IFS=$'\t' read -r id file equiv; do
+while IFS=$'\t' read -r id file judges equiv; do
     selected "$id" || continue
     t0=$(date +%s)
     mkdir -p "$orig/$(dirname "$file")"
@@ -75,6 +106,23 @@ while IFS=$'\t' read -r id file equiv; do
     # Restoring gives the file a new mtime on purpose: the next build recompiles what this mutant
     # changed (an old mtime would leave mutated objects behind).
     restore() { cp "$orig/$file" "$src/$file" && touch "$src/$file"; }
+    if [[ "$judges" != "-" ]]; then
+        read -r -a stems <<< "$judges"
+        quick=$(judge_quick "$id" "${stems[@]}")
+        qrc=$?
+        if ((qrc == 0)); then
+            restore
+            [[ -n "$equiv" ]] && quick="$quick (was listed as equivalent: $equiv)"
+            printf '%-40s %-8s %5s  %s\n' "$id" "CAUGHT" "$(($(date +%s) - t0))" "quick $quick"
+            ((caught++))
+            continue
+        elif ((qrc == 2)); then
+            restore
+            printf '%-40s %-8s %5s  %s\n' "$id" "NOBUILD" "$(($(date +%s) - t0))" "does not compile: fix the mutant ($logs/$id.quick-build.log)"
+            ((nobuild++))
+            continue
+        fi
+    fi
     if ! run_build "$logs/$id.build.log"; then
         restore
         printf '%-40s %-8s %5s  %s\n' "$id" "NOBUILD" "$(($(date +%s) - t0))" "does not compile: fix the mutant ($logs/$id.build.log)"
