@@ -156,9 +156,8 @@ struct TriangularSolve {
         flipped.ints = Shape{flag(a.attrs, 0), t ? 0 : 1, flag(a.attrs, 2)};
         const Var<T> lambda = apply<TriangularSolve, T>(flipped, a.x[0], a.gy);
         if (a.need(1)) c[1] = lambda;
-        if (a.need(0))
-            c[0] = -(t ? outer(a.y, lambda, vec) : outer(lambda, a.y, vec)) *
-                   mask<T>(a.attrs, a.x[0].shape().back());
+        const Tensor<T> m = mask<T>(a.attrs, a.x[0].shape().back());
+        if (a.need(0)) c[0] = -(t ? outer(a.y, lambda, vec) : outer(lambda, a.y, vec)) * m;
     }
     template <class T>
     static Var<T> jvp(const JvpArgs<T>& a) {

@@ -6,6 +6,7 @@
 #include <limits>
 #include <sstream>
 #include <string>
+#include <utility>
 
 #include "dense.hpp"
 
@@ -16,18 +17,18 @@ namespace solvers {
 template <class T>
 Tensor<T> Solve::forward(const Attrs& a, const Tensor<T>& A, const Tensor<T>& b) {
     lapack::detail::check_system(A, b, name);
-    lapack::LUFactor<T> f;
-    if (!lapack::unpack_lu(a.index.get(), A.shape(), f)) f = lapack::lu_factor(A, name);
-    return lapack::lu_solve(f, b, dense_detail::flag(a, 0), name);
+    if (const auto* f = lapack::find_lu<T>(a.index.get(), A.shape()))
+        return lapack::lu_solve(*f, b, dense_detail::flag(a, 0), name);
+    return lapack::lu_solve(lapack::lu_factor(A, name), b, dense_detail::flag(a, 0), name);
 }
 
 template <class T>
 Tensor<T> LogAbsDet::forward(const Attrs& a, const Tensor<T>& A) {
-    std::vector<int> singular;
-    lapack::LUFactor<T> f;
-    if (!lapack::unpack_lu(a.index.get(), A.shape(), f)) f = lapack::lu_factor_nothrow(A, singular, name);
+    std::vector<int> singular;  // a recorded factor is never singular (slogdet passes only regular ones)
     Tensor<T> sign, logabs;
-    lapack::lu_slogdet(f, singular, sign, logabs);
+    if (const auto* f = lapack::find_lu<T>(a.index.get(), A.shape()))
+        lapack::lu_slogdet(*f, singular, sign, logabs);
+    else lapack::lu_slogdet(lapack::lu_factor_nothrow(A, singular, name), singular, sign, logabs);
     return logabs;
 }
 
@@ -60,10 +61,10 @@ void dense_detail::require_distinct(const Tensor<T>& w, const char* op) {
 namespace {
 
 template <class T>
-Attrs with_lu(const lapack::LUFactor<T>& f) {
+Attrs with_lu(lapack::LUFactor<T>&& f) {
     Attrs a;
     a.ints = Shape{0};
-    a.index = lapack::pack_lu(f);
+    a.index = lapack::pack_lu(std::move(f));
     return a;
 }
 
@@ -127,13 +128,13 @@ Var<T> solve_spd(const Var<T>& A, const Var<T>& b) {
 template <class T>
 std::pair<Tensor<T>, Var<T>> slogdet(const Var<T>& A) {
     std::vector<int> singular;
-    const lapack::LUFactor<T> f = lapack::lu_factor_nothrow(A.value(), singular, "slogdet");
+    lapack::LUFactor<T> f = lapack::lu_factor_nothrow(A.value(), singular, "slogdet");
     Tensor<T> sign, logabs;
     lapack::lu_slogdet(f, singular, sign, logabs);
     bool regular = true;
     for (int s : singular) regular = regular && s == 0;
     // A singular factor is not passed on: the backward solve then refactors and names the pivot.
-    return {sign, apply<solvers::LogAbsDet, T>(regular ? with_lu(f) : Attrs{}, A)};
+    return {sign, apply<solvers::LogAbsDet, T>(regular ? with_lu(std::move(f)) : Attrs{}, A)};
 }
 template <class T>
 std::pair<Tensor<T>, Tensor<T>> slogdet(const Tensor<T>& A) {

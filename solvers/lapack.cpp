@@ -7,14 +7,15 @@
 #include "lapack.hpp"
 
 #include <algorithm>
-#include <bit>
 #include <climits>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <mutex>
 #include <sstream>
 #include <string>
+#include <unordered_set>
 
 extern "C" {
 // Trailing size_t: the hidden lengths gfortran passes for CHARACTER arguments.
@@ -278,55 +279,48 @@ LUFactor<T> lu_factor_nothrow(const Tensor<T>& A, std::vector<int>& singular, co
 }
 
 namespace {
+// The handles of live factors, per type: a pointer found here is the IndexArray base of an
+// LUHolder<T> (so the downcast is valid), and it stays registered exactly as long as it lives.
 template <class T>
-index_t bits(T v) {
-    if constexpr (sizeof(T) == sizeof(std::int64_t)) return std::bit_cast<std::int64_t>(v);
-    else return std::bit_cast<std::int32_t>(v);
+struct LUHolder : IndexArray {
+    LUFactor<T> f;
+    ~LUHolder();
+};
+std::mutex& live_mutex() {
+    static std::mutex m;
+    return m;
 }
 template <class T>
-T from_bits(index_t v) {
-    if constexpr (sizeof(T) == sizeof(std::int64_t)) return std::bit_cast<T>(v);
-    else return std::bit_cast<T>(static_cast<std::int32_t>(v));
+std::unordered_set<const IndexArray*>& live() {
+    static std::unordered_set<const IndexArray*> s;
+    return s;
+}
+template <class T>
+LUHolder<T>::~LUHolder() {
+    std::lock_guard<std::mutex> lock(live_mutex());
+    live<T>().erase(this);
 }
 }  // namespace
 
-// Layout: sizeof(T), n, count, then the LU values, the pivots and the norms.
 template <class T>
-std::shared_ptr<const IndexArray> pack_lu(const LUFactor<T>& f) {
-    auto p = std::make_shared<IndexArray>();
-    const index_t count = f.count();
-    std::vector<index_t>& d = p->data;
-    d.reserve(static_cast<std::size_t>(3 + count * f.n * (f.n + 1) + count));
-    d.push_back(static_cast<index_t>(sizeof(T)));
-    d.push_back(f.n);
-    d.push_back(count);
-    for (T v : f.lu) d.push_back(bits(v));
-    for (int v : f.piv) d.push_back(v);
-    for (T v : f.anorm) d.push_back(bits(v));
-    p->shape = Shape{static_cast<index_t>(d.size())};
-    return p;
+std::shared_ptr<const IndexArray> pack_lu(LUFactor<T>&& f) {
+    auto h = std::make_shared<LUHolder<T>>();
+    h->f = std::move(f);
+    std::lock_guard<std::mutex> lock(live_mutex());
+    live<T>().insert(h.get());
+    return h;
 }
 
 template <class T>
-bool unpack_lu(const IndexArray* p, const Shape& A, LUFactor<T>& out) {
-    if (!p || p->data.size() < 3 || A.size() < 2) return false;
-    const std::vector<index_t>& d = p->data;
-    const index_t n = A[A.size() - 1];
-    const Shape batch = leading(A, 2);
-    const index_t count = batch.numel();
-    if (d[0] != static_cast<index_t>(sizeof(T)) || d[1] != n || d[2] != count ||
-        static_cast<index_t>(d.size()) != 3 + count * n * (n + 1) + count)
-        return false;
-    out.batch = batch;
-    out.n = n;
-    auto it = d.begin() + 3;
-    out.lu.resize(static_cast<std::size_t>(count * n * n));
-    for (T& v : out.lu) v = from_bits<T>(*it++);
-    out.piv.resize(static_cast<std::size_t>(count * n));
-    for (int& v : out.piv) v = static_cast<int>(*it++);
-    out.anorm.resize(static_cast<std::size_t>(count));
-    for (T& v : out.anorm) v = from_bits<T>(*it++);
-    return true;
+const LUFactor<T>* find_lu(const IndexArray* p, const Shape& A) {
+    if (!p || A.size() < 2) return nullptr;
+    {
+        std::lock_guard<std::mutex> lock(live_mutex());
+        if (!live<T>().count(p)) return nullptr;
+    }
+    const LUFactor<T>& f = static_cast<const LUHolder<T>*>(p)->f;
+    if (f.n != A[A.size() - 1] || !(f.batch == leading(A, 2))) return nullptr;
+    return &f;
 }
 
 template <class T>
@@ -692,8 +686,8 @@ SVD<T> svd(const Tensor<T>& A, bool vectors, const char* op) {
 
 #define TG_LAPACK_INSTANTIATE(T)                                                                            \
     template LUFactor<T> lu_factor(const Tensor<T>&, const char*);                                          \
-    template std::shared_ptr<const IndexArray> pack_lu(const LUFactor<T>&);                                 \
-    template bool unpack_lu(const IndexArray*, const Shape&, LUFactor<T>&);                                 \
+    template std::shared_ptr<const IndexArray> pack_lu(LUFactor<T>&&);                                      \
+    template const LUFactor<T>* find_lu(const IndexArray*, const Shape&);                                   \
     template LUFactor<T> lu_factor_nothrow(const Tensor<T>&, std::vector<int>&, const char*);               \
     template Tensor<T> lu_solve(const LUFactor<T>&, const Tensor<T>&, bool, const char*);                   \
     template void lu_slogdet(const LUFactor<T>&, const std::vector<int>&, Tensor<T>&, Tensor<T>&);          \

@@ -33,13 +33,15 @@ struct LUFactor {
     index_t count() const { return batch.numel(); }
 };
 
-/// A factor as op attributes (Attrs::index, integer data: the values' bits), so a recorded solve
-/// carries the LU of its A and its backward solve reuses it (solvers/dense.hpp, Solve).
+/// A factor as op attributes (Attrs::index), so a recorded solve carries the LU of its A and its
+/// backward solve reuses it (solvers/dense.hpp, Solve). The IndexArray holds no integers: it is
+/// the handle of the factor, which lives as long as the handle (no copy is made).
 template <class T>
-std::shared_ptr<const IndexArray> pack_lu(const LUFactor<T>& f);
-/// The factor packed in `p` if it is one of type T for matrices of shape `A` (else false).
+std::shared_ptr<const IndexArray> pack_lu(LUFactor<T>&& f);
+/// The factor behind a handle made by pack_lu, if `p` is one, of type T, for matrices of shape
+/// `A`; else null.
 template <class T>
-bool unpack_lu(const IndexArray* p, const Shape& A, LUFactor<T>& out);
+const LUFactor<T>* find_lu(const IndexArray* p, const Shape& A);
 
 /// Factors A = P L U. @throws NumericalError "op: matrix is singular: U[i,i] = 0 at pivot i (of n)"
 /// with the batch index, ShapeError, DomainError (NaN / inf in A).
