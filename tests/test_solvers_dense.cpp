@@ -151,8 +151,9 @@ TEST_CASE("dense solve: gradients through the public function against finite dif
 
 TEST_CASE("dense solve: tg::jvp through solve equals the closed form A^-1 (db - dA x)") {
     const Tensor<double> A = wc(3, 4), b = rnd({3}, 5), dA = rnd({3, 3}, 6), db = rnd({3}, 7);
-    auto [x, dx] = tg::jvp([](const std::vector<Var<double>>& v) { return tg::solve(v[0], v[1]); }, {A, b},
-                           {dA, db});
+    auto [x, dx] = tg::jvp([](const std::vector<Var<double>>& v) { return tg::solve(v[0], v[1]); },
+                                std::vector<Tensor<double>>{A, b},
+                           std::vector<Tensor<double>>{dA, db});
     check_close(x, tg::solve(A, b));
     check_close(dx, tg::solve(A, tg::sub(db, tg::matmul(dA, x))), 1e-12);
 }
