@@ -15,7 +15,6 @@
 
 #include <tensorgrad/tensorgrad.hpp>
 
-#include "../solvers/dense_functions.hpp"
 
 using tg::Tensor;
 using tg::Var;
@@ -42,7 +41,9 @@ Data make_data() {
     return d;
 }
 
-Var<double> part(const Var<double>& theta, tg::index_t i) { return tg::reshape(tg::slice(theta, 0, i, i + 1), {}); }
+Var<double> part(const Var<double>& theta, tg::index_t i) {
+    return tg::reshape(tg::slice(theta, 0, i, i + 1), {});
+}
 
 // Negative log marginal likelihood.
 Var<double> nlml(const Data& d, const Var<double>& theta) {
@@ -74,7 +75,8 @@ int main() {
             const double fd = (value(up) - value(dn)) / 2e-6;
             worst = std::max(worst, std::abs(g.at({i}) - fd) / std::max(1.0, std::abs(fd)));
         }
-        std::printf("gradient through cholesky vs central differences: worst relative difference %.2e\n", worst);
+        std::printf("gradient through cholesky vs central differences: worst relative difference %.2e\n",
+                    worst);
         ok = ok && worst < 1e-6;
     }
     const double start = value(theta);
@@ -100,7 +102,6 @@ int main() {
                 std::exp(theta.at({0})), std::exp(theta.at({1})), std::exp(theta.at({2})), end, gnorm);
     std::printf("(the data: y = sin(2x) + noise of standard deviation 0.1)\n");
     ok = ok && end < start && gnorm < 1e-4;
-    std::printf("%s\n", ok ? "OK: the likelihood went up and the fit ends at a stationary point"
-                           : "FAILED");
+    std::printf("%s\n", ok ? "OK: the likelihood went up and the fit ends at a stationary point" : "FAILED");
     return ok ? 0 : 1;
 }

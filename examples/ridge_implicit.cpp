@@ -13,7 +13,6 @@
 
 #include <tensorgrad/tensorgrad.hpp>
 
-#include "../solvers/dense_functions.hpp"
 
 using tg::Tensor;
 using tg::Var;
@@ -78,11 +77,13 @@ int main() {
         // A Newton step where the curvature is positive, else a gradient step; at most 1 in t.
         const double step = h > 0 ? -g / h : -g;
         t += std::max(-1.0, std::min(1.0, step));
-        std::printf("  newton %2d: t = %8.5f  L = %.8f  dL/dt = %+.3e  d2L/dt2 = %+.3e\n", it, t, value(D, t), g, h);
+        std::printf("  newton %2d: t = %8.5f  L = %.8f  dL/dt = %+.3e  d2L/dt2 = %+.3e\n", it, t, value(D, t),
+                    g, h);
         if (std::abs(g) < 1e-10) break;
     }
     const double L = value(D, t);
-    std::printf("newton: t = %.5f (lambda = %.4g), validation loss %.8f (grid: %.8f)\n", t, std::exp(t), L, best);
+    std::printf("newton: t = %.5f (lambda = %.4g), validation loss %.8f (grid: %.8f)\n", t, std::exp(t), L,
+                best);
     ok = ok && L <= best + 1e-12 && std::abs(t - best_t) <= 0.05;
     std::printf("%s\n", ok ? "OK: Newton through the solve reaches the grid's minimum, to more digits"
                            : "FAILED: Newton and the grid disagree");

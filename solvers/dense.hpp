@@ -106,7 +106,8 @@ struct Solve {
         flipped.ints = Shape{t ? 0 : 1};
         const Var<T> lambda = apply<Solve, T>(flipped, a.x[0], a.gy);
         if (a.need(1)) c[1] = lambda;
-        if (a.need(0)) c[0] = -(t ? outer(a.y, lambda, vec) : outer(lambda, a.y, vec));
+        // The sign goes on the short side (n entries, not n^2).
+        if (a.need(0)) c[0] = t ? outer(a.y, -lambda, vec) : outer(-lambda, a.y, vec);
     }
     template <class T>
     static Var<T> jvp(const JvpArgs<T>& a) {
