@@ -1,5 +1,6 @@
 // Dense solve, forward + backward, against the primal LAPACK solve alone and libtorch, in one run
-// (float64, b a vector, default threads: OpenBLAS 2, libtorch's own pool):
+// (float64, b a vector, one thread everywhere: OpenBLAS and libtorch set to 1, so CPU time is a
+// robust measure on this shared machine; both libraries call the same OpenBLAS LAPACK):
 //   primal  dgetrf + dgetrs called directly on a copy of A and b: the cost of the answer alone
 //   tg      x = tg::solve(A, b) on the tape, then the gradients of <g, x> in A and b
 //           (the backward reuses the LU the forward recorded: one more getrs and an outer product)
@@ -16,6 +17,7 @@ extern "C" {
 void dgetrf_(const int* m, const int* n, double* a, const int* lda, int* ipiv, int* info);
 void dgetrs_(const char* trans, const int* n, const int* nrhs, const double* a, const int* lda,
              const int* ipiv, double* b, const int* ldb, int* info, std::size_t);
+void openblas_set_num_threads(int);
 }
 
 namespace {
@@ -105,26 +107,30 @@ bool check() {
 }  // namespace
 
 int main(int argc, char** argv) {
+    openblas_set_num_threads(1);
+    at::set_num_threads(1);
     const auto run = tgbench::run(argc, argv, check);
     if (!run) return 1;
     using tgbench::fmt;
-    std::printf("\n== bench_solve_torch summary: libtorch %s, float64, median wall us ==\n", TORCH_VERSION);
+    std::printf(
+        "\n== bench_solve_torch summary: libtorch %s, float64, 1 thread, median us (CPU; wall in brackets) ==\n",
+        TORCH_VERSION);
     std::printf("load average: %s before, %s after\n", run->load_before.c_str(), tgbench::loadavg().c_str());
     for (int n : {100, 1000}) {
-        auto t = [&](const char* name) {
-            const std::string k = std::string(name) + "/" + std::to_string(n) + "/real_time";
-            return run->rep.ns(k.c_str());
+        auto t = [&](const char* name, bool cpu) {
+            return run->rep.ns(std::string(name) + "/" + std::to_string(n), cpu);
         };
-        const auto p = t("BM_primal"), a = t("BM_tg"), b = t("BM_torch");
         auto us = [](std::optional<double> v) {
             return fmt(v ? std::optional<double>(*v / 1e3) : std::nullopt, "%.1f");
         };
         auto ratio = [](std::optional<double> x, std::optional<double> y) {
             return fmt(x && y ? std::optional<double>(*x / *y) : std::nullopt, "%.2f");
         };
-        std::printf(
-            "  n = %4d  primal %9s   tensorgrad fwd+bwd %9s (%s x primal)   libtorch fwd+bwd %9s (%s x primal)\n",
-            n, us(p).c_str(), us(a).c_str(), ratio(a, p).c_str(), us(b).c_str(), ratio(b, p).c_str());
+        for (const char* peer : {"BM_tg", "BM_torch"})
+            std::printf("  n = %4d  %-8s fwd+bwd %9s [%9s]   primal %9s [%9s]   ratio %s [%s]\n", n, peer + 3,
+                        us(t(peer, true)).c_str(), us(t(peer, false)).c_str(), us(t("BM_primal", true)).c_str(),
+                        us(t("BM_primal", false)).c_str(), ratio(t(peer, true), t("BM_primal", true)).c_str(),
+                        ratio(t(peer, false), t("BM_primal", false)).c_str());
     }
     if (!run->ok) std::printf("WARNING: the correctness check FAILED\n");
     return run->ok ? 0 : 1;

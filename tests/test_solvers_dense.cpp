@@ -66,6 +66,10 @@ TEST_CASE("dense solve: values against numpy, vector and matrix b, transposed vi
     // 1x1 and empty
     check_close(tg::solve(Tensor<double>{{4.0}}, Tensor<double>{2.0}), Tensor<double>{0.5});
     CHECK(tg::solve(Tensor<double>(Shape{0, 0}), Tensor<double>(Shape{0})).numel() == 0);
+    CHECK(tg::cholesky(Tensor<double>(Shape{0, 0})).numel() == 0);
+    CHECK(tg::eigvalsh(Tensor<double>(Shape{0, 0})).numel() == 0);
+    CHECK(tg::det(Tensor<double>(Shape{0, 0})).item() == 1);  // the empty product
+    CHECK(tg::solve(Tensor<double>(Shape{0, 3, 3}), Tensor<double>(Shape{0, 3, 2})).shape() == Shape{0, 3, 2});
     // float
     const Tensor<float> xf = tg::solve(A3.to<float>(), b3.to<float>());
     CHECK(xf.at({1}) == doctest::Approx(-1.0).epsilon(1e-6));
@@ -125,6 +129,10 @@ TEST_CASE("dense solve: gradients through the public function against finite dif
     CHECK(tg::gradcheck(
         [](const std::vector<Var<double>>& v) { return tg::sum(tg::sin(tg::solve(v[0], v[1]))); },
         {A.transpose(), B}, o));
+    // float32 (gradcheck's float tolerances, docs/testing.md)
+    CHECK(tg::gradcheck(
+        tg::GradFnF32([](const std::vector<Var<float>>& v) { return tg::sum(tg::sin(tg::solve(v[0], v[1]))); }),
+        {A.to<float>(), B.to<float>()}));
     // closed form: d/dA of log|det A| is A^-T
     tg::TapeScope<double> scope;
     tg::EnableGrad on;
