@@ -17,7 +17,7 @@ namespace solvers {
 template <class T>
 Tensor<T> Solve::forward(const Attrs& a, const Tensor<T>& A, const Tensor<T>& b) {
     lapack::detail::check_system(A, b, name);
-    if (const auto* f = lapack::find_lu<T>(a.index.get(), A.shape()))
+    if (const auto* f = lapack::find_lu<T>(a.index.get(), A))
         return lapack::lu_solve(*f, b, dense_detail::flag(a, 0), name);
     return lapack::lu_solve(lapack::lu_factor(A, name), b, dense_detail::flag(a, 0), name);
 }
@@ -26,8 +26,7 @@ template <class T>
 Tensor<T> LogAbsDet::forward(const Attrs& a, const Tensor<T>& A) {
     std::vector<int> singular;  // a recorded factor is never singular (slogdet passes only regular ones)
     Tensor<T> sign, logabs;
-    if (const auto* f = lapack::find_lu<T>(a.index.get(), A.shape()))
-        lapack::lu_slogdet(*f, singular, sign, logabs);
+    if (const auto* f = lapack::find_lu<T>(a.index.get(), A)) lapack::lu_slogdet(*f, singular, sign, logabs);
     else lapack::lu_slogdet(lapack::lu_factor_nothrow(A, singular, name), singular, sign, logabs);
     return logabs;
 }
@@ -61,10 +60,10 @@ void dense_detail::require_distinct(const Tensor<T>& w, const char* op) {
 namespace {
 
 template <class T>
-Attrs with_lu(lapack::LUFactor<T>&& f) {
+Attrs with_lu(lapack::LUFactor<T>&& f, const Tensor<T>& A) {
     Attrs a;
     a.ints = Shape{0};
-    a.index = lapack::pack_lu(std::move(f));
+    a.index = lapack::pack_lu(std::move(f), A);
     return a;
 }
 
@@ -83,7 +82,7 @@ Var<T> solve(const Var<T>& A, const Var<T>& b) {
     // The factor travels with the node, so the backward (transposed) solve is O(n^2).
     const bool recorded = grad_enabled() && (A.requires_grad() || b.requires_grad());
     if (!recorded && !forward_active()) return Var<T>(solve(A.value(), b.value()));
-    return apply<solvers::Solve, T>(with_lu(lapack::lu_factor(A.value(), "solve")), A, b);
+    return apply<solvers::Solve, T>(with_lu(lapack::lu_factor(A.value(), "solve"), A.value()), A, b);
 }
 template <class T>
 Tensor<T> solve(const Tensor<T>& A, const Tensor<T>& b) {
@@ -134,7 +133,7 @@ std::pair<Tensor<T>, Var<T>> slogdet(const Var<T>& A) {
     bool regular = true;
     for (int s : singular) regular = regular && s == 0;
     // A singular factor is not passed on: the backward solve then refactors and names the pivot.
-    return {sign, apply<solvers::LogAbsDet, T>(regular ? with_lu(std::move(f)) : Attrs{}, A)};
+    return {sign, apply<solvers::LogAbsDet, T>(regular ? with_lu(std::move(f), A.value()) : Attrs{}, A)};
 }
 template <class T>
 std::pair<Tensor<T>, Tensor<T>> slogdet(const Tensor<T>& A) {

@@ -284,6 +284,8 @@ namespace {
 template <class T>
 struct LUHolder : IndexArray {
     LUFactor<T> f;
+    Tensor<T> of;               // the factored A, as passed (its identity, not its values, is compared)
+    std::uint64_t version = 0;  // of's writes when it was factored
     ~LUHolder();
 };
 std::mutex& live_mutex() {
@@ -303,24 +305,28 @@ LUHolder<T>::~LUHolder() {
 }  // namespace
 
 template <class T>
-std::shared_ptr<const IndexArray> pack_lu(LUFactor<T>&& f) {
+std::shared_ptr<const IndexArray> pack_lu(LUFactor<T>&& f, const Tensor<T>& A) {
     auto h = std::make_shared<LUHolder<T>>();
     h->f = std::move(f);
+    h->of = A;
+    h->version = A.version();
     std::lock_guard<std::mutex> lock(live_mutex());
     live<T>().insert(h.get());
     return h;
 }
 
 template <class T>
-const LUFactor<T>* find_lu(const IndexArray* p, const Shape& A) {
-    if (!p || A.size() < 2) return nullptr;
+const LUFactor<T>* find_lu(const IndexArray* p, const Tensor<T>& A) {
+    if (!p) return nullptr;
     {
         std::lock_guard<std::mutex> lock(live_mutex());
         if (!live<T>().count(p)) return nullptr;
     }
-    const LUFactor<T>& f = static_cast<const LUHolder<T>*>(p)->f;
-    if (f.n != A[A.size() - 1] || !(f.batch == leading(A, 2))) return nullptr;
-    return &f;
+    const auto* h = static_cast<const LUHolder<T>*>(p);
+    const Tensor<T>& of = h->of;
+    const bool same = of.shares_storage(A) && of.data() == A.data() && of.shape() == A.shape() &&
+                      of.strides() == A.strides() && A.version() == h->version;
+    return same ? &h->f : nullptr;
 }
 
 template <class T>
@@ -686,8 +692,8 @@ SVD<T> svd(const Tensor<T>& A, bool vectors, const char* op) {
 
 #define TG_LAPACK_INSTANTIATE(T)                                                                            \
     template LUFactor<T> lu_factor(const Tensor<T>&, const char*);                                          \
-    template std::shared_ptr<const IndexArray> pack_lu(LUFactor<T>&&);                                      \
-    template const LUFactor<T>* find_lu(const IndexArray*, const Shape&);                                   \
+    template std::shared_ptr<const IndexArray> pack_lu(LUFactor<T>&&, const Tensor<T>&);                    \
+    template const LUFactor<T>* find_lu(const IndexArray*, const Tensor<T>&);                               \
     template LUFactor<T> lu_factor_nothrow(const Tensor<T>&, std::vector<int>&, const char*);               \
     template Tensor<T> lu_solve(const LUFactor<T>&, const Tensor<T>&, bool, const char*);                   \
     template void lu_slogdet(const LUFactor<T>&, const std::vector<int>&, Tensor<T>&, Tensor<T>&);          \

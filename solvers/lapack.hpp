@@ -36,12 +36,13 @@ struct LUFactor {
 /// A factor as op attributes (Attrs::index), so a recorded solve carries the LU of its A and its
 /// backward solve reuses it (solvers/dense.hpp, Solve). The IndexArray holds no integers: it is
 /// the handle of the factor, which lives as long as the handle (no copy is made).
+/// The handle remembers which tensor A was factored (its data, shape, strides and version).
 template <class T>
-std::shared_ptr<const IndexArray> pack_lu(LUFactor<T>&& f);
-/// The factor behind a handle made by pack_lu, if `p` is one, of type T, for matrices of shape
-/// `A`; else null.
+std::shared_ptr<const IndexArray> pack_lu(LUFactor<T>&& f, const Tensor<T>& A);
+/// The factor behind a handle made by pack_lu, if `p` is one, of type T, made from this very A
+/// (same data, shape, strides, unwritten since); else null (the caller factors A itself).
 template <class T>
-const LUFactor<T>* find_lu(const IndexArray* p, const Shape& A);
+const LUFactor<T>* find_lu(const IndexArray* p, const Tensor<T>& A);
 
 /// Factors A = P L U. @throws NumericalError "op: matrix is singular: U[i,i] = 0 at pivot i (of n)"
 /// with the batch index, ShapeError, DomainError (NaN / inf in A).

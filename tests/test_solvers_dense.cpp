@@ -12,6 +12,8 @@
 
 #include <tensorgrad/tensorgrad.hpp>
 
+#include "../solvers/dense.hpp"
+
 
 using tg::index_t;
 using tg::Shape;
@@ -130,9 +132,10 @@ TEST_CASE("dense solve: gradients through the public function against finite dif
         [](const std::vector<Var<double>>& v) { return tg::sum(tg::sin(tg::solve(v[0], v[1]))); },
         {A.transpose(), B}, o));
     // float32 (gradcheck's float tolerances, docs/testing.md)
-    CHECK(tg::gradcheck(
-        tg::GradFnF32([](const std::vector<Var<float>>& v) { return tg::sum(tg::sin(tg::solve(v[0], v[1]))); }),
-        {A.to<float>(), B.to<float>()}));
+    CHECK(tg::gradcheck(tg::GradFnF32([](const std::vector<Var<float>>& v) {
+                            return tg::sum(tg::sin(tg::solve(v[0], v[1])));
+                        }),
+                        {A.to<float>(), B.to<float>()}));
     // closed form: d/dA of log|det A| is A^-T
     tg::TapeScope<double> scope;
     tg::EnableGrad on;
@@ -274,4 +277,26 @@ TEST_CASE("dense solve: two threads solving at once agree with one") {
     t1.join();
     CHECK(got[0].to_vector() == want.to_vector());  // the same LAPACK calls: bit for bit
     CHECK(got[1].to_vector() == want.to_vector());
+}
+
+TEST_CASE("dense solve: a recorded LU is used only for the very tensor it was made from") {
+    // Solve trusts the factor in its attributes only for the same A (data, layout, version):
+    // another matrix, or the same one written since, is factored afresh.
+    const Tensor<double> A1 = wc(3, 21), A2 = wc(3, 22), b = rnd({3}, 23);
+    tg::Attrs a;
+    a.ints = Shape{0};
+    a.index = tg::lapack::pack_lu(tg::lapack::lu_factor(A1), A1);
+    CHECK(tg::lapack::find_lu<double>(a.index.get(), A1) != nullptr);
+    CHECK(tg::lapack::find_lu<float>(a.index.get(), A1.to<float>()) == nullptr);
+    check_close(tg::solvers::Solve::forward(a, A1, b), tg::solve(A1, b));
+    check_close(tg::solvers::Solve::forward(a, A2, b), tg::solve(A2, b));
+    check_close(tg::solvers::Solve::forward(a, A1.transpose(), b), tg::solve(A1.transpose(), b));
+    Tensor<double> W = A1.clone();
+    a.index = tg::lapack::pack_lu(tg::lapack::lu_factor(W), W);
+    W.set({0, 0}, 5.0);  // written after factoring
+    check_close(tg::solvers::Solve::forward(a, W, b), tg::solve(W, b));
+    // an IndexArray that is not a handle
+    a.index = std::make_shared<tg::IndexArray>();
+    CHECK(tg::lapack::find_lu<double>(a.index.get(), A1) == nullptr);
+    check_close(tg::solvers::Solve::forward(a, A1, b), tg::solve(A1, b));
 }
