@@ -30,3 +30,6 @@
 #include "transforms/functional.hpp"
 #include "transforms/gradcheck.hpp"
 #include "transforms/jacobian.hpp"
+
+// solvers: dense
+#include "solvers/dense_functions.hpp"

@@ -10,7 +10,9 @@
 
 namespace tg::solvers {
 // One list per family (a family adds its ops in its own list).
-using DenseOps = std::tuple<>;       // dense.hpp: LU, Cholesky, triangular, lstsq, det, eigh, ...
+// dense.hpp (the elaborated names declare the ops in this namespace)
+using DenseOps = std::tuple<struct Solve, struct TriangularSolve, struct Cholesky, struct LogAbsDet, struct Lstsq,
+                            struct Eigvalsh, struct EighVectors, struct SvdVals>;
 using SparseOps = std::tuple<>;      // sparse ops: SpMV and SpMM over stored values, sparse direct solve
 using KrylovOps = std::tuple<>;      // krylov.hpp: CG, GMRES, BiCGSTAB solves
 using NonlinearOps = std::tuple<>;   // root finders, fixed points, argmin
