@@ -1,3 +1,6 @@
 #pragma once
 // Every solver op's declaration (what solver_registry.cpp and the registry tests instantiate).
 #include "solver_list.hpp"
+// solvers: sparse and Krylov
+#include "krylov_ops.hpp"
+#include "sparse_ops.hpp"

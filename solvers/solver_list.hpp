@@ -8,11 +8,17 @@
 
 #include "../ops/op_list.hpp"
 
+// solvers: sparse and Krylov (solvers/sparse_ops.hpp, solvers/krylov_ops.hpp)
+namespace tg::solvers {
+struct SpMV;
+struct KrylovSolve;
+}  // namespace tg::solvers
+
 namespace tg::solvers {
 // One list per family (a family adds its ops in its own list).
 using DenseOps = std::tuple<>;       // dense.hpp: LU, Cholesky, triangular, lstsq, det, eigh, ...
-using SparseOps = std::tuple<>;      // sparse ops: SpMV and SpMM over stored values, sparse direct solve
-using KrylovOps = std::tuple<>;      // krylov.hpp: CG, GMRES, BiCGSTAB solves
+using SparseOps = std::tuple<SpMV>; // sparse ops: SpMV and SpMM over stored values, sparse direct solve
+using KrylovOps = std::tuple<KrylovSolve>; // krylov.hpp: CG, GMRES, BiCGSTAB solves
 using NonlinearOps = std::tuple<>;   // root finders, fixed points, argmin
 using QuadratureOps = std::tuple<>;  // quadrature.hpp
 
