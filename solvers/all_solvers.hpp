@@ -3,4 +3,5 @@
 #include "solver_list.hpp"
 // solvers: sparse and Krylov
 #include "krylov_ops.hpp"
+#include "sparse_direct_ops.hpp"
 #include "sparse_ops.hpp"

@@ -104,4 +104,24 @@ inline Samples krylov_samples() {
                    krylov_attrs(pattern_of(1, 1, {{0, 0}}), M::cg, P::none, 0))};
 }
 
+inline Samples direct_samples() {
+    using tg::ops::sample;
+    auto shifted = [](const SparsePattern& p, double shift) {
+        Attrs a = pattern_attrs(p);
+        a.scalar2 = shift;
+        return a;
+    };
+    const SparsePattern full = full_pattern(4), low = lower_pattern(4, 3);
+    const SparsePattern ns = pattern_of(
+        5, 5,
+        {{0, 0}, {0, 3}, {1, 1}, {1, 0}, {1, 4}, {2, 2}, {2, 0}, {2, 1}, {2, 4}, {3, 3}, {4, 4}, {4, 2}, {4, 3}});
+    return {sample({{{4, 4}, Domain::well_conditioned}, {{4}}}, "full pattern (values = the matrix)",
+                   shifted(full, 0)),
+            sample({{{4, 4}, Domain::well_conditioned, true}, {{4}}}, "full pattern, transposed view",
+                   shifted(full, 0)),
+            sample({{{13}, Domain::positive}, {{5}}}, "nonsymmetric, shift 7", shifted(ns, 7)),
+            sample({{{10}, Domain::positive}, {{4}}}, "symmetric storage, shift 8", shifted(low, 8)),
+            sample({{{1}, Domain::positive}, {{1}}}, "1x1", shifted(pattern_of(1, 1, {{0, 0}}), 0))};
+}
+
 }  // namespace tg::solvers

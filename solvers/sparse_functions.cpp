@@ -79,7 +79,26 @@ Tensor<T> krylov_forward(const Attrs& attrs, const Tensor<T>& values, const Tens
     return krylov_solve(a, b, o, &tl_report);
 }
 
+template <class T>
+Tensor<T> direct_forward(const Attrs& attrs, const Tensor<T>& values, const Tensor<T>& b) {
+    const SparsePattern p(attrs.index);
+    values.require_defined("sparse_direct_solve");
+    if (values.numel() != p.nnz())
+        throw ShapeError("sparse_direct_solve: values of shape " + values.shape().str() + " for a pattern " +
+                         p.str());
+    return direct_solve(CsrMatrix<T>(p, values.reshape(Shape{p.nnz()}).contiguous()), b, attrs.scalar2);
+}
+
 }  // namespace detail
+
+template <class T>
+Var<T> direct_solve(const SparsePattern& pattern, const Var<T>& values, const Var<T>& b, double shift) {
+    if (!pattern.defined()) throw ShapeError("sparse_direct_solve: undefined pattern");
+    Attrs a;
+    a.index = pattern.encoded();
+    a.scalar2 = shift;
+    return apply<SparseDirectSolve, T>(a, values, b);
+}
 
 template <class T>
 Var<T> spmv(const SparsePattern& pattern, const Var<T>& values, const Var<T>& x) {

@@ -8,6 +8,7 @@
 
 #include "../autodiff/var.hpp"
 #include "krylov.hpp"
+#include "sparse_direct.hpp"
 
 namespace tg::solvers {
 
@@ -54,6 +55,13 @@ template <class T>
 KrylovResult<T> krylov_solve(const ParamOperator<T>& op, const std::vector<Var<T>>& params, const Var<T>& b,
                              const KrylovOptions& opts = {});
 
+/// x = (A + shift I)^{-1} b by sparse LU (SuiteSparse UMFPACK), recorded as ONE op with the same
+/// implicit rules as krylov_solve (its adjoint and tangent solves factor again: S^T for the
+/// adjoint). Differentiable in the stored values (for this pattern) and b; the shift is a
+/// constant. @throws as direct_solve in sparse_direct.hpp.
+template <class T>
+Var<T> direct_solve(const SparsePattern& pattern, const Var<T>& values, const Var<T>& b, double shift = 0);
+
 namespace detail {
 /// sum_q left[r_k, q] right[c_k, q] for each stored entry k = (r_k, c_k); for symmetric storage
 /// the mirrored term too, off the diagonal. Differentiable (index_select, mul, sum).
@@ -65,6 +73,9 @@ Var<T> transposed_values(const SparsePattern& p, const Var<T>& values);
 /// The Krylov solve of the KrylovSolve op on tensors (forward); writes last_report().
 template <class T>
 Tensor<T> krylov_forward(const Attrs& attrs, const Tensor<T>& values, const Tensor<T>& b);
+/// The direct solve of the SparseDirectSolve op on tensors (shift in attrs.scalar2).
+template <class T>
+Tensor<T> direct_forward(const Attrs& attrs, const Tensor<T>& values, const Tensor<T>& b);
 KrylovOptions options_of(const Attrs& attrs);
 Attrs attrs_of(const SparsePattern& p, const KrylovOptions& o);
 /// The report of this thread's last krylov_forward.
