@@ -8,7 +8,7 @@
 
 #include "../ops/op_list.hpp"
 
-// solvers: sparse and Krylov (solvers/sparse_ops.hpp, solvers/krylov_ops.hpp)
+// solvers: sparse and Krylov (solvers/sparse_ops.hpp, krylov_ops.hpp, sparse_direct_ops.hpp)
 namespace tg::solvers {
 struct SpMV;
 struct KrylovSolve;
@@ -17,18 +17,17 @@ struct SparseDirectSolve;
 
 namespace tg::solvers {
 // One list per family (a family adds its ops in its own list).
-using DenseOps = std::tuple<>;  // dense.hpp: LU, Cholesky, triangular, lstsq, det, eigh, ...
-using SparseOps = std::tuple<SpMV, SparseDirectSolve>;  // sparse ops: SpMV and SpMM over stored values,
-                                                        // sparse direct solve
-using KrylovOps = std::tuple<KrylovSolve>;              // krylov.hpp: CG, GMRES, BiCGSTAB solves
-using NonlinearOps = std::tuple<>;                      // root finders, fixed points, argmin
-using QuadratureOps = std::tuple<>;                     // quadrature.hpp
+using DenseOps = std::tuple<>;       // dense.hpp: LU, Cholesky, triangular, lstsq, det, eigh, ...
+using SparseOps = std::tuple<SpMV, SparseDirectSolve>;  // sparse ops: SpMV and SpMM over stored values, sparse direct solve
+using KrylovOps = std::tuple<KrylovSolve>;  // krylov.hpp: CG, GMRES, BiCGSTAB solves
+using NonlinearOps = std::tuple<>;   // root finders, fixed points, argmin
+using QuadratureOps = std::tuple<>;  // quadrature.hpp
 
 using SolverOps = ops::join_lists<DenseOps, SparseOps, KrylovOps, NonlinearOps, QuadratureOps>::type;
 }  // namespace tg::solvers
 
 namespace tg {
 template <class Op>
-requires is_registered<Op, solvers::SolverOps>::value struct registered_elsewhere<Op> : std::true_type {
-};
+    requires is_registered<Op, solvers::SolverOps>::value
+struct registered_elsewhere<Op> : std::true_type {};
 }  // namespace tg
