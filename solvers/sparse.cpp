@@ -143,7 +143,7 @@ SparsePattern SparsePattern::transposed() const {
         d[T.tperm + s[L.tperm + k]] = k;  // the inverse permutation
     }
     std::copy(s.begin() + L.rp, s.begin() + L.rp + L.rows + 1, d.begin() + T.trp);
-    std::copy(s.begin() + L.row_of, s.begin() + L.row_of + L.nnz, d.begin() + T.tcol);
+    std::copy(s.begin() + L.col, s.begin() + L.col + L.nnz, d.begin() + T.tcol);  // columns of (A^T)^T = A
     auto a = std::make_shared<IndexArray>();
     a->shape = Shape{T.total};
     a->data = std::move(d);

@@ -239,6 +239,8 @@ KrylovResult<T> krylov_solve(const ParamOperator<T>& op, const std::vector<Var<T
     template Var<T> detail::entry_products(const SparsePattern&, const Var<T>&, const Var<T>&);      \
     template Var<T> detail::transposed_values(const SparsePattern&, const Var<T>&);                  \
     template Tensor<T> detail::krylov_forward(const Attrs&, const Tensor<T>&, const Tensor<T>&);     \
+    template Tensor<T> detail::direct_forward(const Attrs&, const Tensor<T>&, const Tensor<T>&);     \
+    template Var<T> direct_solve(const SparsePattern&, const Var<T>&, const Var<T>&, double);        \
     template Var<T> spmv(const SparsePattern&, const Var<T>&, const Var<T>&);                        \
     template Var<T> spmv(const CsrMatrix<T>&, const Var<T>&);                                        \
     template KrylovResult<T> krylov_solve(const SparsePattern&, const Var<T>&, const Var<T>&,        \

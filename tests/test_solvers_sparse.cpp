@@ -87,6 +87,8 @@ TEST_CASE("sparse: COO, CSC and transpose round trips agree with the dense matri
     CHECK(t.rows() == 4);
     CHECK(max_abs_diff(ts::to_dense(t), d.transpose().contiguous()) == 0);
     CHECK(max_abs_diff(ts::to_dense(ts::transpose(t)), d) == 0);
+    // The transpose of the transpose is the same encoded pattern, every array of it.
+    CHECK(a.pattern().transposed().transposed().encoded()->data == a.pattern().encoded()->data);
     CHECK(max_abs_diff(ts::to_dense(ts::from_dense(d)), d) == 0);
     ts::CscMatrix<double> bad{2, 2, {0, 1, 2}, {0, 5}, {1.0, 2.0}};
     CHECK_THROWS_AS(ts::from_csc(bad), tg::IndexError);
