@@ -97,8 +97,9 @@ int main(int argc, char** argv) {
     const int reps = argc > 2 ? std::atoi(argv[2]) : 5;
     const auto a = ts::laplacian_2d<double>(nx, nx);
     const index_t n = a.rows();
-    std::printf("bench_sparse: 2-D Poisson %ld x %ld = %ld unknowns, %ld stored entries; %d repeats (medians)\n",
-                static_cast<long>(nx), static_cast<long>(nx), static_cast<long>(n), static_cast<long>(a.nnz()), reps);
+    std::printf(
+        "bench_sparse: 2-D Poisson %ld x %ld = %ld unknowns, %ld stored entries; %d repeats (medians)\n",
+        static_cast<long>(nx), static_cast<long>(nx), static_cast<long>(n), static_cast<long>(a.nnz()), reps);
     ts::KrylovOptions o;
     o.method = ts::KrylovMethod::cg;
     o.rtol = 1e-6;
@@ -106,7 +107,8 @@ int main(int argc, char** argv) {
 
     // Peak memory first, each in a child forked from this still-clean process (so no freed but
     // resident memory of earlier runs hides a child's growth). Implicit (forward + backward)
-    // against unrolled through k iterations: implicit (forward + backward) against unrolled through k iterations.
+    // against unrolled through k iterations: implicit (forward + backward) against unrolled through k
+    // iterations.
     const long base = peak_in_child([&] {
         Var<double> v(a.values(), true), b(b0, true);
         (void)v;
@@ -117,8 +119,8 @@ int main(int argc, char** argv) {
         const auto res = ts::krylov_solve(a.pattern(), v, b, o);
         tg::gradients(tg::sum(res.x * Var<double>(w)), {v, b}, Tensor<double>::scalar(1.0));
     });
-    std::printf("peak RSS: baseline %.1f MB; implicit gradient of the converged solve +%.1f MB\n", base / 1024.0,
-                (implicit - base) / 1024.0);
+    std::printf("peak RSS: baseline %.1f MB; implicit gradient of the converged solve +%.1f MB\n",
+                base / 1024.0, (implicit - base) / 1024.0);
     std::vector<std::pair<index_t, long>> unrolled;
     for (index_t k : {index_t{25}, index_t{50}}) {
         const long kb = peak_in_child([&] {
@@ -127,7 +129,8 @@ int main(int argc, char** argv) {
             tg::gradients(tg::sum(x * Var<double>(w)), {v, b}, Tensor<double>::scalar(1.0));
         });
         unrolled.push_back({k, kb});
-        std::printf("peak RSS: unrolled through %ld iterations +%.1f MB\n", static_cast<long>(k), (kb - base) / 1024.0);
+        std::printf("peak RSS: unrolled through %ld iterations +%.1f MB\n", static_cast<long>(k),
+                    (kb - base) / 1024.0);
     }
     // 1. Forward (recorded solve) and backward (one adjoint solve + the value gradient).
     std::vector<double> tf, tb;
@@ -146,16 +149,19 @@ int main(int argc, char** argv) {
         if (g[0].numel() != a.nnz()) return 1;
     }
     const double f = median(tf), bw = median(tb);
-    std::printf("gradient through CG (rtol 1e-6, %ld iterations): forward %.3f s, backward %.3f s, backward / forward "
-                "%.2f (target <= 1.3)\n",
-                static_cast<long>(iters), f, bw, bw / f);
+    std::printf(
+        "gradient through CG (rtol 1e-6, %ld iterations): forward %.3f s, backward %.3f s, backward / forward "
+        "%.2f (target <= 1.3)\n",
+        static_cast<long>(iters), f, bw, bw / f);
 
-    const double slope = double(unrolled[1].second - unrolled[0].second) / double(unrolled[1].first - unrolled[0].first);
+    const double slope = double(unrolled[1].second - unrolled[0].second) /
+                         double(unrolled[1].first - unrolled[0].first);
     const double extrapolated = (unrolled[0].second - base) + slope * double(iters - unrolled[0].first);
-    std::printf("unrolled: %.2f MB per iteration (%.1f n-vectors of 8 bytes); through all %ld iterations about %.0f MB "
-                "against %.1f MB implicit (x %.0f)\n",
-                slope / 1024.0, slope * 1024.0 / (8.0 * double(n)), static_cast<long>(iters), extrapolated / 1024.0,
-                (implicit - base) / 1024.0, extrapolated / std::max(1.0, double(implicit - base)));
+    std::printf(
+        "unrolled: %.2f MB per iteration (%.1f n-vectors of 8 bytes); through all %ld iterations about %.0f MB "
+        "against %.1f MB implicit (x %.0f)\n",
+        slope / 1024.0, slope * 1024.0 / (8.0 * double(n)), static_cast<long>(iters), extrapolated / 1024.0,
+        (implicit - base) / 1024.0, extrapolated / std::max(1.0, double(implicit - base)));
 
     // 2. SpMV against a streaming copy. SpMV must read values and column indices (16 B per entry),
     // row offsets (8 B per row), x (8 B per row, at best once) and write y (8 B per row).
@@ -174,9 +180,10 @@ int main(int argc, char** argv) {
         std::memcpy(dst.data(), src.data(), cn * sizeof(double));
         ts_copy.push_back(now() - t0);
         t0 = now();
-        tbb::parallel_for(tbb::blocked_range<std::size_t>(0, cn, 1 << 16), [&](const tbb::blocked_range<std::size_t>& q) {
-            std::memcpy(dst.data() + q.begin(), src.data() + q.begin(), q.size() * sizeof(double));
-        });
+        tbb::parallel_for(
+            tbb::blocked_range<std::size_t>(0, cn, 1 << 16), [&](const tbb::blocked_range<std::size_t>& q) {
+                std::memcpy(dst.data() + q.begin(), src.data() + q.begin(), q.size() * sizeof(double));
+            });
         ts_pcopy.push_back(now() - t0);
     }
     const double gs = bytes / median(ts_spmv) / 1e9, gc = bytes / median(ts_copy) / 1e9,

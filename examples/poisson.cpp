@@ -45,13 +45,15 @@ int main() {
     };
     const Tensor<double> f = Tensor<double>::from_vector(f0);
     auto [value, grad] = tg::value_and_grad<double>(J, f);
-    std::printf("Poisson on a %ld x %ld grid: %s\n", static_cast<long>(m), static_cast<long>(m), report.str().c_str());
+    std::printf("Poisson on a %ld x %ld grid: %s\n", static_cast<long>(m), static_cast<long>(m),
+                report.str().c_str());
     std::printf("J(f) = %.10f; the gradient took one adjoint solve\n", value);
 
     // Central differences of the whole solve at a few grid points.
     double worst = 0;
     std::printf("%12s %18s %18s %10s\n", "point", "dJ/df (reverse)", "central diff.", "rel. err");
-    for (index_t k : {m * (m / 3) + m / 2, m * m / 2 + m / 3, m * (m / 4) + 3 * m / 4, m * (2 * m / 3) + m / 5}) {
+    for (index_t k :
+         {m * (m / 3) + m / 2, m * m / 2 + m / 3, m * (m / 4) + 3 * m / 4, m * (2 * m / 3) + m / 5}) {
         const double eps = 1e-3;
         Tensor<double> fp = f.clone(), fm = f.clone();
         fp.data()[k] += eps;
@@ -65,7 +67,8 @@ int main() {
         const double fd = (jp - jm) / (2 * eps), g = grad.at({k});
         const double rel = std::abs(g - fd) / std::max(1e-12, std::abs(fd));
         worst = std::max(worst, rel);
-        std::printf("(%4ld,%4ld) %18.10e %18.10e %10.2e\n", static_cast<long>(k / m), static_cast<long>(k % m), g, fd, rel);
+        std::printf("(%4ld,%4ld) %18.10e %18.10e %10.2e\n", static_cast<long>(k / m),
+                    static_cast<long>(k % m), g, fd, rel);
     }
     // The gradient of J in f is h^2 A^-1 (h^2 (u - u_target)) (A symmetric): one more solve, shown
     // as the source that would move J fastest.

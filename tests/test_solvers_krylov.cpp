@@ -258,8 +258,16 @@ TEST_CASE("krylov: gradients of the recorded solve against finite differences of
 TEST_CASE("krylov: the implicit gradient equals unrolled differentiation through n CG steps") {
     // CG ends in n steps in exact arithmetic, so differentiating its n iterations (recorded with
     // spmv, mul, sum) gives the same gradient as the implicit rule, at n times the memory.
+    // Symmetric storage: CG's recurrences assume A = A^T, so only symmetric perturbations of A
+    // are ones CG can differentiate (a general pattern would let the unrolled gradient see A
+    // made nonsymmetric, where CG no longer computes A^-1 b).
     const index_t n = 6;
-    const auto a = ts::laplacian_1d<double>(n);
+    ts::CooMatrix<double> lower{n, n, {}, {}, {}, true};
+    for (index_t i = 0; i < n; ++i) {
+        lower.row.push_back(i), lower.col.push_back(i), lower.values.push_back(2.0 + 0.1 * i);
+        if (i > 0) lower.row.push_back(i), lower.col.push_back(i - 1), lower.values.push_back(-1.0);
+    }
+    const auto a = ts::from_triplets(lower);
     const Tensor<double> b0 = tg::linspace<double>(1, 2, n);
     auto unrolled = [&](const Var<double>& v, const Var<double>& b) {
         Var<double> x(Tensor<double>(tg::Shape{n})), r = b, p = b;
