@@ -30,3 +30,9 @@
 #include "transforms/functional.hpp"
 #include "transforms/gradcheck.hpp"
 #include "transforms/jacobian.hpp"
+// solvers: sparse and Krylov
+#include "solvers/krylov.hpp"
+#include "solvers/solver_error.hpp"
+#include "solvers/sparse.hpp"
+#include "solvers/sparse_direct.hpp"
+#include "solvers/sparse_functions.hpp"

@@ -70,8 +70,6 @@ int main() {
         std::printf("(%4ld,%4ld) %18.10e %18.10e %10.2e\n", static_cast<long>(k / m),
                     static_cast<long>(k % m), g, fd, rel);
     }
-    // The gradient of J in f is h^2 A^-1 (h^2 (u - u_target)) (A symmetric): one more solve, shown
-    // as the source that would move J fastest.
     std::printf("worst relative difference: %.2e\n", worst);
     if (!(worst < 1e-5)) {
         std::printf("FAIL: the implicit gradient does not match finite differences\n");
