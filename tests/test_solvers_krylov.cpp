@@ -426,3 +426,19 @@ TEST_CASE("krylov: two threads solve and differentiate at once") {
     CHECK(max_abs_diff(g1, g2) < 1e-9);
     CHECK(max_abs_diff(g1, ts::krylov_solve(a, tg::ones<double>({64}), opts(ts::KrylovMethod::cg))) < 1e-8);
 }
+
+TEST_CASE("krylov: strided views for b and for the stored values") {
+    const auto a = ts::laplacian_1d<double>(5);
+    const Tensor<double> wide = tg::linspace<double>(1, 10, 10);
+    const Tensor<double> b = wide.slice(0, 0, 10, 2);  // a non-contiguous 1-D view
+    REQUIRE(!b.is_contiguous());
+    const ts::KrylovOptions o = opts(ts::KrylovMethod::gmres);
+    const Tensor<double> x = ts::krylov_solve(a, b, o);
+    CHECK(max_abs_diff(ts::spmv(a, x), b.contiguous()) < 1e-10);
+    const Tensor<double> v2 = tg::zeros<double>({2 * a.nnz()});
+    Tensor<double> vs = v2.slice(0, 1, 2 * a.nnz(), 2);
+    vs.assign(a.values());
+    const ts::CsrMatrix<double> s(a.pattern(), vs);
+    CHECK(max_abs_diff(ts::krylov_solve(s, b, o), x) < 1e-10);
+    CHECK(max_abs_diff(ts::direct_solve(s, b), x) < 1e-10);
+}
