@@ -33,3 +33,9 @@
 
 // solvers: dense
 #include "solvers/dense_functions.hpp"
+// solvers: sparse and Krylov
+#include "solvers/krylov.hpp"
+#include "solvers/solver_error.hpp"
+#include "solvers/sparse.hpp"
+#include "solvers/sparse_direct.hpp"
+#include "solvers/sparse_functions.hpp"

@@ -4,6 +4,9 @@ find_package(xsimd REQUIRED)
 find_package(TBB REQUIRED)
 find_package(Threads REQUIRED)
 find_library(TG_OPENBLAS openblas REQUIRED)
+# solvers: sparse and Krylov. SuiteSparse's UMFPACK (sparse LU) for the sparse direct solve; its
+# headers are included as <suitesparse/umfpack.h>, so no include directory is added.
+find_library(TG_UMFPACK umfpack REQUIRED)
 
 # SIMD width is a build-time choice that consumers must share: these flags are PUBLIC on the
 # library and exported with it (a different -march changes xsimd's batch width and alignment).
@@ -14,7 +17,7 @@ else()
 endif()
 
 add_library(tg_deps_private INTERFACE)
-target_link_libraries(tg_deps_private INTERFACE xtensor xsimd TBB::tbb ${TG_OPENBLAS} Threads::Threads)
+target_link_libraries(tg_deps_private INTERFACE xtensor xsimd TBB::tbb ${TG_OPENBLAS} ${TG_UMFPACK} Threads::Threads)
 # xtensor 0.24.3 misbehaves under C++20 unless our fix comes first (NOTES-deps section 0);
 # force-including it makes the order impossible to get wrong in any of our TUs.
 target_compile_options(tg_deps_private INTERFACE

@@ -27,6 +27,7 @@ packages=(
     doctest-dev libbenchmark-dev zlib1g-dev           # tests, benchmarks, IDX .gz reader
     dataset-fashion-mnist                             # /usr/share/datasets/fashion-mnist
     python3-mpmath                                    # tests/data/make_scalar_reference.py (50-digit reference)
+    libsuitesparse-dev                                # solvers: sparse and Krylov (UMFPACK sparse LU)
     cmake ninja-build g++ clang-format                # toolchain
 )
 if ((peers)); then

@@ -4,3 +4,7 @@
 
 // solvers: dense
 #include "dense.hpp"
+// solvers: sparse and Krylov
+#include "krylov_ops.hpp"
+#include "sparse_direct_ops.hpp"
+#include "sparse_ops.hpp"

@@ -8,13 +8,21 @@
 
 #include "../ops/op_list.hpp"
 
+// solvers: sparse and Krylov (solvers/sparse_ops.hpp, krylov_ops.hpp, sparse_direct_ops.hpp)
+namespace tg::solvers {
+struct SpMV;
+struct KrylovSolve;
+struct SparseDirectSolve;
+}  // namespace tg::solvers
+
 namespace tg::solvers {
 // One list per family (a family adds its ops in its own list).
 // dense.hpp (the elaborated names declare the ops in this namespace)
 using DenseOps = std::tuple<struct Solve, struct TriangularSolve, struct Cholesky, struct LogAbsDet, struct Lstsq,
                             struct Eigvalsh, struct EighVectors, struct SvdVals>;
-using SparseOps = std::tuple<>;      // sparse ops: SpMV and SpMM over stored values, sparse direct solve
-using KrylovOps = std::tuple<>;      // krylov.hpp: CG, GMRES, BiCGSTAB solves
+// sparse_ops.hpp, sparse_direct_ops.hpp, krylov_ops.hpp
+using SparseOps = std::tuple<SpMV, SparseDirectSolve>;
+using KrylovOps = std::tuple<KrylovSolve>;
 using NonlinearOps = std::tuple<>;   // root finders, fixed points, argmin
 using QuadratureOps = std::tuple<>;  // quadrature.hpp
 
