@@ -30,3 +30,9 @@
 #include "transforms/functional.hpp"
 #include "transforms/gradcheck.hpp"
 #include "transforms/jacobian.hpp"
+
+// solvers: roots and quadrature
+#include "solvers/quadrature.hpp"
+#include "solvers/quadrature_mc.hpp"
+#include "solvers/roots.hpp"
+#include "solvers/roots_functions.hpp"

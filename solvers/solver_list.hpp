@@ -13,7 +13,8 @@ namespace tg::solvers {
 using DenseOps = std::tuple<>;       // dense.hpp: LU, Cholesky, triangular, lstsq, det, eigh, ...
 using SparseOps = std::tuple<>;      // sparse ops: SpMV and SpMM over stored values, sparse direct solve
 using KrylovOps = std::tuple<>;      // krylov.hpp: CG, GMRES, BiCGSTAB solves
-using NonlinearOps = std::tuple<>;   // root finders, fixed points, argmin
+struct Kepler;                            // roots family (kepler.hpp)
+using NonlinearOps = std::tuple<Kepler>;  // root finders, fixed points, argmin
 using QuadratureOps = std::tuple<>;  // quadrature.hpp
 
 using SolverOps = ops::join_lists<DenseOps, SparseOps, KrylovOps, NonlinearOps, QuadratureOps>::type;
