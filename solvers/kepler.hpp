@@ -35,7 +35,8 @@ struct Kepler {
     }
     template <class T>
     static Var<T> jvp(const JvpArgs<T>& a) {
-        const Var<T> num = ops::tangent_add(a.dx[0], ops::tangent_map(a.dx[1], [&](const Var<T>& d) { return sin(a.y) * d; }));
+        const Var<T> num = ops::tangent_add(
+            a.dx[0], ops::tangent_map(a.dx[1], [&](const Var<T>& d) { return sin(a.y) * d; }));
         return ops::tangent_map(num, [&](const Var<T>& n) { return n / (T(1) - a.x[1] * cos(a.y)); });
     }
     static Samples samples() { return ops::binary_samples(Domain::any, Domain::open_unit); }

@@ -54,7 +54,8 @@ TEST_CASE("kepler op: gradcheck of the whole solve, forward mode and a Hessian t
         CHECK(dE.at({i}) == doctest::Approx((dM.at({i}) + std::sin(Ex) * de.at({i})) / g).epsilon(1e-14));
     }
     // d2E/dM2 = -e sin E / g^3 (the Hessian of sum E(M) is diagonal)
-    const Tensor<double> H = tg::hessian([&](const Var<double>& m) { return tg::sum(ts::kepler(m, Var<double>(e))); }, M);
+    const Tensor<double> H = tg::hessian(
+        [&](const Var<double>& m) { return tg::sum(ts::kepler(m, Var<double>(e))); }, M);
     for (int i = 0; i < 3; ++i) {
         const double Ex = E.at({i}), ee = e.at({i}), g = 1 - ee * std::cos(Ex);
         CHECK(H.at({i, i}) == doctest::Approx(-ee * std::sin(Ex) / (g * g * g)).epsilon(1e-12));
@@ -67,7 +68,8 @@ TEST_CASE("kepler op: float32 and errors") {
     const Tensor<float> E = ts::kepler(M, e);
     CHECK(E.at({1}) == doctest::Approx(E_of(0.9, 1.7)).epsilon(1e-6));
     CHECK_THROWS_WITH_AS(ts::kepler(Tensor<double>{0.5, 1.0}, Tensor<double>{0.5, 1.0}),
-                         "kepler: needs a finite M and |e| < 1, got M = 1, e = 1 at element 1", tg::DomainError);
+                         "kepler: needs a finite M and |e| < 1, got M = 1, e = 1 at element 1",
+                         tg::DomainError);
     CHECK_THROWS_AS(ts::kepler(Tensor<double>{std::nan("")}, Tensor<double>{0.5}), tg::DomainError);
     CHECK_THROWS_AS(ts::kepler(Tensor<double>{1.0, 2.0}, Tensor<double>{0.5, 0.1, 0.2}), tg::ShapeError);
     const Tensor<double> empty = Tensor<double>(tg::Shape{0, 3});
