@@ -17,8 +17,10 @@
 // theta enters. The primal value stays x* exactly. Each step doubles the number of correct orders
 // (the error of Newton is quadratic in that of its start, and a product of two tangent terms of
 // order k is of order 2k), so with x* exact after step s all orders below 2^s are exact; we run
-// one step per nesting level, which is at least that. Dropping the primal residual makes step 1
-// exactly -f_theta dtheta / f_x at x*, the implicit function theorem, not a Newton correction.
+// one step per nesting level, which is more than that (even a constant f_x, the chord method,
+// which gains one order per step, would do: mutants/solvers_roots.mut). Dropping the primal
+// residual makes step 1 exactly -f_theta dtheta / f_x at x*, the implicit function theorem, not a
+// Newton correction.
 //
 // For tg::Rev (first order only) the derivative is one record on its tape:
 //   x = x* + sum_i c_i (theta_i - value(theta_i)),  c_i = -f_theta_i / f_x   (value exactly x*),
