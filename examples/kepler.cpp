@@ -44,7 +44,7 @@ int main() {
     std::printf("%5s %6s %12s | %12s %12s %10s | %12s %12s %10s\n", "e", "M", "E", "dE/dM", "closed",
                 "FD err", "dE/de", "closed", "FD err");
     const double es[] = {0.1, 0.5, 0.9, 0.99};
-    const double Ms[] = {0.3, 1.5, 3.0};
+    const double Ms[] = {0.05, 0.3, 1.5, 3.0};  // small M with e near 1: f_E = 1 - e cos E is small
     for (double e0 : es) {
         for (double M0 : Ms) {
             D2 e(D1::variable(e0, 0)), M(D1::variable(M0, 1));

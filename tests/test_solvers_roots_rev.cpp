@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <thread>
 #include <vector>
 
 #include "../scalar/rev.hpp"
@@ -111,4 +112,37 @@ TEST_CASE("roots Rev: a loss of several roots and other terms, float32") {
     CHECK(Lf == doctest::Approx(k.E).epsilon(1e-6));
     CHECK(gf[0] == doctest::Approx(k.Ee).epsilon(1e-5));
     CHECK(gf[1] == doctest::Approx(k.EM).epsilon(1e-5));
+}
+
+TEST_CASE("roots Rev: two threads at once, each on its own tape") {
+    double got[2][2] = {};
+    const double es[2] = {0.3, 0.8};
+    auto work = [&](int t) {
+        for (int rep = 0; rep < 50; ++rep) {
+            const auto [y, g] = tg::gradient(
+                [&](const auto& th) {
+                    auto f = [&](const auto& x) { return kepler(x, th[0], th[1]); };
+                    return ts::brent(f, 0.0, 7.0).root;
+                },
+                std::vector<double>{es[t], 1.2});
+            got[t][0] = g[0], got[t][1] = g[1];
+        }
+    };
+    std::thread a(work, 0), b(work, 1);
+    a.join(), b.join();
+    for (int t = 0; t < 2; ++t) {
+        const Closed k(es[t], 1.2);
+        CHECK(got[t][0] == doctest::Approx(k.Ee).epsilon(1e-14));
+        CHECK(got[t][1] == doctest::Approx(k.EM).epsilon(1e-14));
+    }
+}
+
+TEST_CASE("roots: a NaN parameter is an error with the numbers, in every mode") {
+    using R = tg::Rev<double>;
+    const R e = R::variable(std::nan("")), M = R::variable(1.0);
+    CHECK_THROWS_WITH_AS(ts::brent(kepler, 0.0, 7.0, ts::params(e, M)),
+                         "brent: no sign change on the bracket [0, 7]: f(a) = nan, f(b) = nan",
+                         tg::DomainError);
+    CHECK_THROWS_AS(ts::newton(kepler, 1.0, ts::params(e, M)), tg::NumericalError);
+    tg::RevTape<double>::clear();
 }
