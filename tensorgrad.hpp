@@ -34,5 +34,6 @@
 // solvers: roots and quadrature
 #include "solvers/quadrature.hpp"
 #include "solvers/quadrature_mc.hpp"
+#include "solvers/quadrature_var.hpp"
 #include "solvers/roots.hpp"
 #include "solvers/roots_functions.hpp"

@@ -11,9 +11,12 @@
 #include <numbers>
 #include <vector>
 
+#include <tensorgrad/tensorgrad.hpp>
+
 #include "../scalar/rev.hpp"
 #include "../solvers/quadrature.hpp"
 #include "../solvers/quadrature_mc.hpp"
+#include "../solvers/quadrature_var.hpp"
 
 namespace ts = tg::solvers;
 using tg::Dual;
@@ -259,4 +262,35 @@ TEST_CASE("quadrature: Monte Carlo with importance sampling, seeded, with a stan
     CHECK(rd.value.tangent(0) == doctest::Approx(rk.value).epsilon(1e-13));
     CHECK(std::abs(rd.value.tangent(0) + std::sqrt(pi) / 2 * std::pow(0.5, -1.5)) <=
           4 * rk.report.standard_error);
+}
+
+TEST_CASE("quadrature on Vars: gradient, forward mode and Hessian in a captured Var and both limits") {
+    using tg::Var;
+    using T = tg::Tensor<double>;
+    // J(k, a, b) = int_a^b exp(-k x^2) dx, all three as the Vars of one input [k, a, b]
+    auto J = [](const Var<double>& p) {
+        const Var<double> k = tg::slice(p, 0, 0, 1), a = tg::slice(p, 0, 1, 2), b = tg::slice(p, 0, 2, 3);
+        return ts::integrate([&](const Var<double>& x) { return tg::exp(-(k * x * x)); }, a, b, 30);
+    };
+    const T p{0.7, 0.2, 1.3};
+    const auto [v, g] = tg::value_and_grad(J, p);
+    CHECK(near(v, I(0.7, 1.3) - I(0.7, 0.2), 1e-14));
+    CHECK(near(g.at({0}), Ik(0.7, 1.3) - Ik(0.7, 0.2), 1e-13));
+    CHECK(near(g.at({1}), -std::exp(-0.7 * 0.04), 1e-14));
+    CHECK(near(g.at({2}), std::exp(-0.7 * 1.69), 1e-14));
+    const auto [y, dy] = tg::jvp([&](const Var<double>& q) { return J(q); }, p, T{1.0, -0.5, 2.0});
+    CHECK(near(dy.item(), g.at({0}) - 0.5 * g.at({1}) + 2 * g.at({2}), 1e-13));
+    const T H = tg::hessian(J, p);
+    const double eb = std::exp(-0.7 * 1.69), ea = std::exp(-0.7 * 0.04);
+    CHECK(near(H.at({2, 2}), -2 * 0.7 * 1.3 * eb, 1e-12));  // f_x(b)
+    CHECK(near(H.at({1, 1}), 2 * 0.7 * 0.2 * ea, 1e-12));   // -f_x(a)
+    CHECK(near(H.at({0, 2}), -1.69 * eb, 1e-12));           // f_k(b)
+    CHECK(near(H.at({0, 1}), 0.04 * ea, 1e-12));            // -f_k(a)
+    CHECK(H.at({1, 2}) == 0);
+    // a constant limit where f is singular: no Leibniz term, no NaN
+    const Var<double> zero(T::scalar(0.0)), one(T::scalar(1.0));
+    const Var<double> s = ts::integrate([](const Var<double>& x) { return tg::sqrt(x); }, zero, one, 40);
+    CHECK(near(s.value().item(), 2.0 / 3, 1e-4));
+    CHECK_THROWS_AS(ts::integrate([](const Var<double>& x) { return x; }, Var<double>(T{0.0, 1.0}), one, 3),
+                    tg::ShapeError);
 }
