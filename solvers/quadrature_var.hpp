@@ -36,7 +36,7 @@ Var<T> integrate(F&& f, const Var<T>& a, const Var<T>& b, int n) {
     const T a0 = av.data()[0], b0 = bv.data()[0];
     detail::check_limits("integrate", a0, b0);
     const QuadRule r = gauss_legendre_rule(n);
-    const T c = (a0 + b0) / 2, h = (b0 - a0) / 2;
+    const T c = a0 / 2 + b0 / 2, h = b0 / 2 - a0 / 2;
     std::vector<T> x(n), w(n);
     for (int i = 0; i < n; ++i) x[i] = c + h * T(r.nodes[i]), w[i] = T(r.weights[i]) * h;
     auto apply_f = [&](const Var<T>& xs) {

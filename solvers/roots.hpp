@@ -91,6 +91,12 @@ void check_bracket(const char* method, T a, T b, T fa, T fb) {
                           "]: f(a) = " + num(fa) + ", f(b) = " + num(fb));
 }
 
+// (a + b) / 2 without overflow: b - a overflows for a bracket wider than the largest number.
+template <class T>
+T midpoint(T a, T b) {
+    return std::isfinite(b - a) ? a + (b - a) / 2 : a / 2 + b / 2;
+}
+
 template <class T>
 void record(RootReport& r, T x, T fx) {
     r.iterates.push_back(double(x));
@@ -124,8 +130,8 @@ auto bisect_impl(const P& p, T a, T b, const RootOptions& o) {
     if (fb == 0) return finish(p, m, rep, b, fb);
     const T rtol = rtol_of<T>(o);
     while (true) {
-        const T mid = a + (b - a) / 2;  // no overflow for finite a, b of either sign
-        if (mid == a || mid == b) {     // adjacent numbers: take the smaller |f|
+        const T mid = midpoint(a, b);
+        if (mid == a || mid == b) {  // adjacent numbers: take the smaller |f|
             return std::abs(fa) <= std::abs(fb) ? finish(p, m, rep, a, fa) : finish(p, m, rep, b, fb);
         }
         if (rep.iterations == o.max_iter) bracket_limit(m, rep, a, b, std::min(std::abs(fa), std::abs(fb)));
@@ -157,6 +163,14 @@ auto brent_impl(const P& p, T a, T b, const RootOptions& o) {
     check_bracket(m, a, b, fa, fb);
     if (fa == 0) return finish(p, m, rep, a, fa);
     const T rtol = rtol_of<T>(o);
+    if (!std::isfinite(b - a)) {  // wider than the largest number: one bisection step first
+        const T m0 = midpoint(a, b), fm = p.value(m0);
+        ++rep.evaluations;
+        if (std::isnan(fm)) throw NumericalError(std::string(m) + ": f(" + num(m0) + ") is NaN");
+        if (fm == 0) return finish(p, m, rep, m0, fm);
+        ((fm > 0) == (fa > 0) ? a : b) = m0;
+        ((fm > 0) == (fa > 0) ? fa : fb) = fm;
+    }
     T c = a, fc = fa, d = b - a, e = d;
     record(rep, b, fb);
     while (true) {

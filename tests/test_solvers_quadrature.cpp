@@ -133,6 +133,9 @@ TEST_CASE("quadrature: adaptive Gauss-Kronrod on smooth, oscillatory and endpoin
                          tg::NumericalError);
     CHECK(ts::gauss_kronrod([](double x) { return 1 / std::sqrt(x); }, 0.0, 1.0).report.intervals > 20);
     CHECK(ts::gauss_kronrod([](double x) { return x; }, 2.0, 2.0).value == 0);
+    const double big = std::numeric_limits<double>::max();  // (b - a) / 2 would overflow
+    CHECK(ts::gauss_kronrod([](double) { return 1e-300; }, -big, big).value ==
+          doctest::Approx(big * 2e-300).epsilon(1e-14));
     const double gl = ts::gauss_legendre([](double x) { return std::cos(x); }, 0.0, 1.0, 12).value;
     CHECK(std::abs(gl - std::sin(1.0)) <= 4 * eps);
 }

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <limits>
 #include <numbers>
 #include <string>
 #include <vector>
@@ -267,4 +268,12 @@ TEST_CASE("roots: a root at a bracket end, adjacent numbers, either bracket orde
     auto step = [&](const auto& x) { return x > a ? 1.0 : -1.0; };
     CHECK(ts::bisect(step, a, b).report.converged);
     CHECK(ts::brent(step, 0.0, 1.0).root == doctest::Approx(0.1));
+    // brackets wider than the largest double: b - a overflows, the midpoint must not
+    const double big = std::numeric_limits<double>::max();
+    auto off = [](const auto& x) { return x - 1e300; };
+    CHECK(ts::brent(off, -big, big).root == doctest::Approx(1e300).epsilon(1e-15));
+    CHECK(ts::bisect(off, -big, big).root == doctest::Approx(1e300).epsilon(1e-15));
+    // bisection halves the width: from 1e308 down to 0.25 takes ~1080 steps, more than the default
+    CHECK_THROWS_AS(ts::bisect(lin, -big, big), tg::NumericalError);
+    CHECK(ts::bisect(lin, -big, big, {.max_iter = 1200}).root == doctest::Approx(0.25).epsilon(1e-15));
 }
