@@ -39,3 +39,9 @@
 #include "solvers/sparse.hpp"
 #include "solvers/sparse_direct.hpp"
 #include "solvers/sparse_functions.hpp"
+// solvers: roots and quadrature
+#include "solvers/quadrature.hpp"
+#include "solvers/quadrature_mc.hpp"
+#include "solvers/quadrature_var.hpp"
+#include "solvers/roots.hpp"
+#include "solvers/roots_functions.hpp"

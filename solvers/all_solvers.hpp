@@ -8,3 +8,5 @@
 #include "krylov_ops.hpp"
 #include "sparse_direct_ops.hpp"
 #include "sparse_ops.hpp"
+// roots family
+#include "kepler.hpp"

@@ -23,8 +23,10 @@ using DenseOps = std::tuple<struct Solve, struct TriangularSolve, struct Cholesk
 // sparse_ops.hpp, sparse_direct_ops.hpp, krylov_ops.hpp
 using SparseOps = std::tuple<SpMV, SparseDirectSolve>;
 using KrylovOps = std::tuple<KrylovSolve>;
-using NonlinearOps = std::tuple<>;   // root finders, fixed points, argmin
-using QuadratureOps = std::tuple<>;  // quadrature.hpp
+// roots family: kepler.hpp (fixed points and argmin to come)
+struct Kepler;
+using NonlinearOps = std::tuple<Kepler>;
+using QuadratureOps = std::tuple<>;  // quadrature: generic scalar code and Var compositions, no op of its own yet
 
 using SolverOps = ops::join_lists<DenseOps, SparseOps, KrylovOps, NonlinearOps, QuadratureOps>::type;
 }  // namespace tg::solvers
