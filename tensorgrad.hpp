@@ -30,3 +30,6 @@
 #include "transforms/functional.hpp"
 #include "transforms/gradcheck.hpp"
 #include "transforms/jacobian.hpp"
+
+// nn: modules and training (tg::nn)
+#include "nn/nn.hpp"

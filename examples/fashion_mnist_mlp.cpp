@@ -5,19 +5,14 @@
 //
 //   fashion_mnist_mlp [--epochs 10] [--subset N] [--batch 128] [--lr 2e-3] [--seed 1]
 //                     [--target 0.89] [--data /usr/share/datasets/fashion-mnist]
+//                     [--checkpoint model.safetensors]   (saved after every epoch)
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 
 #include <tensorgrad/tensorgrad.hpp>
-
-#include "../nn/activations.hpp"
-#include "../nn/data.hpp"
-#include "../nn/layers.hpp"
-#include "../nn/optim.hpp"
-#include "../nn/progress.hpp"
-#include "../nn/schedule.hpp"
 
 using tg::Tensor;
 using tg::Var;
@@ -31,6 +26,7 @@ struct Options {
     double lr = 2e-3, weight_decay = 1e-2, dropout = 0.2, target = 0.89;
     unsigned long seed = 1;
     std::string data = nn::fashion_mnist_dir;
+    std::string checkpoint;
 };
 
 Options parse(int argc, char** argv) {
@@ -51,8 +47,12 @@ Options parse(int argc, char** argv) {
         else if (a == "--seed") o.seed = std::strtoul(next(), nullptr, 10);
         else if (a == "--target") o.target = std::atof(next());
         else if (a == "--data") o.data = next();
+        else if (a == "--checkpoint") o.checkpoint = next();
         else {
-            std::fprintf(stderr, "usage: %s [--epochs N] [--subset N] [--batch B] [--lr LR] [--seed S] [--target ACC] [--data DIR]\n", argv[0]);
+            std::fprintf(
+                stderr,
+                "usage: %s [--epochs N] [--subset N] [--batch B] [--lr LR] [--seed S] [--target ACC] [--data DIR] [--checkpoint FILE]\n",
+                argv[0]);
             std::exit(2);
         }
     }
@@ -83,13 +83,15 @@ int main(int argc, char** argv) {
         train = nn::load_fashion_mnist<float>(o.data, true);
         test = nn::load_fashion_mnist<float>(o.data, false);
     } catch (const tg::IOError& e) {
-        std::fprintf(stderr, "%s\n(install the Debian package dataset-fashion-mnist, or pass --data DIR)\n", e.what());
+        std::fprintf(stderr, "%s\n(install the Debian package dataset-fashion-mnist, or pass --data DIR)\n",
+                     e.what());
         return 1;
     }
     if (o.subset > 0 && o.subset < train.size()) train = train.head(o.subset);
     // Standardize with the training set's pixel mean and standard deviation (0.286 and 0.353).
     const float mean = static_cast<float>(tg::sum_all(train.inputs) / static_cast<double>(train.inputs.numel()));
-    const float sd = static_cast<float>(std::sqrt(tg::sum_all(tg::square(train.inputs - mean)) / static_cast<double>(train.inputs.numel())));
+    const float sd = static_cast<float>(
+        std::sqrt(tg::sum_all(tg::square(train.inputs - mean)) / static_cast<double>(train.inputs.numel())));
     train.inputs = (train.inputs - mean) / sd;
     test.inputs = (test.inputs - mean) / sd;
 
@@ -107,13 +109,15 @@ int main(int argc, char** argv) {
     nn::ParamGroup<float> decay, no_decay;
     for (auto& [name, p] : model.named_parameters()) (p.dim() > 1 ? decay : no_decay).params.push_back(p);
     no_decay.weight_decay = 0;
-    nn::AdamW<float> opt(std::vector<nn::ParamGroup<float>>{decay, no_decay}, {.lr = o.lr, .weight_decay = o.weight_decay});
+    nn::AdamW<float> opt(std::vector<nn::ParamGroup<float>>{decay, no_decay},
+                         {.lr = o.lr, .weight_decay = o.weight_decay});
 
     nn::DataLoader<float> loader(train, {.batch_size = o.batch, .shuffle = true, .seed = o.seed});
     const long steps_per_epoch = loader.num_batches(), total = steps_per_epoch * o.epochs;
     nn::Scheduler<float> sched(opt, nn::warmup_cosine(std::min<long>(steps_per_epoch / 2, total / 4), total));
     std::printf("training on %lld images, testing on %lld; %ld steps of %ld, AdamW lr %g, warmup + cosine\n",
-                static_cast<long long>(train.size()), static_cast<long long>(test.size()), total, o.batch, o.lr);
+                static_cast<long long>(train.size()), static_cast<long long>(test.size()), total, o.batch,
+                o.lr);
 
     double acc = 0, wall = 0;
     for (int epoch = 1; epoch <= o.epochs; ++epoch) {
@@ -134,6 +138,8 @@ int main(int argc, char** argv) {
         acc = accuracy(model, test);
         std::printf("epoch %2d  train loss %.4f  test accuracy %.4f  lr %.2e  %.1f s\n", epoch,
                     loss_sum / static_cast<double>(step), acc, opt.lr(), t);
+        if (!o.checkpoint.empty())  // model and optimizer state, readable by the safetensors package
+            nn::save_checkpoint(o.checkpoint, model, &opt, {{"epoch", std::to_string(epoch)}});
         std::fflush(stdout);
     }
     std::printf("trained %d epochs in %.1f s\n", o.epochs, wall);

@@ -32,18 +32,18 @@ TG_NN_ACTIVATION(Identity, x)
 #undef TG_NN_ACTIVATION
 
 // Activations with a setting, shown by print(model).
-#define TG_NN_ACTIVATION1(Name, Type, param, init, call)                                          \
-    template <class T>                                                                            \
-    class Name : public Module<T> {                                                               \
-    public:                                                                                       \
-        explicit Name(Type param = init) : param(param) {}                                        \
-        Var<T> forward(const Var<T>& x) override { return call; }                                 \
-        std::string describe() const override {                                                   \
-            std::ostringstream os;                                                                \
-            os << #Name "(" #param "=" << param << ")";                                           \
-            return os.str();                                                                      \
-        }                                                                                         \
-        Type param;                                                                               \
+#define TG_NN_ACTIVATION1(Name, Type, param, init, call)          \
+    template <class T>                                            \
+    class Name : public Module<T> {                               \
+    public:                                                       \
+        explicit Name(Type param = init) : param(param) {}        \
+        Var<T> forward(const Var<T>& x) override { return call; } \
+        std::string describe() const override {                   \
+            std::ostringstream os;                                \
+            os << #Name "(" #param "=" << param << ")";           \
+            return os.str();                                      \
+        }                                                         \
+        Type param;                                               \
     };
 TG_NN_ACTIVATION1(GELU, bool, approximate, false, gelu(x, approximate))
 TG_NN_ACTIVATION1(LeakyReLU, double, negative_slope, 0.01, leaky_relu(x, static_cast<T>(negative_slope)))

@@ -90,28 +90,43 @@ private:
             if (i_ >= s_.size()) bad("unterminated escape");
             const char e = s_[i_++];
             switch (e) {
-            case '"': case '\\': case '/': r += e; break;
-            case 'n': r += '\n'; break;
-            case 't': r += '\t'; break;
-            case 'r': r += '\r'; break;
-            case 'b': r += '\b'; break;
-            case 'f': r += '\f'; break;
-            case 'u': {
-                if (i_ + 4 > s_.size()) bad("short \\u escape");
-                const unsigned long cp = std::strtoul(s_.substr(i_, 4).c_str(), nullptr, 16);
-                i_ += 4;
-                if (cp < 0x80) r += static_cast<char>(cp);
-                else if (cp < 0x800) {
-                    r += static_cast<char>(0xC0 | (cp >> 6));
-                    r += static_cast<char>(0x80 | (cp & 0x3F));
-                } else {
-                    r += static_cast<char>(0xE0 | (cp >> 12));
-                    r += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-                    r += static_cast<char>(0x80 | (cp & 0x3F));
+                case '"':
+                case '\\':
+                case '/':
+                    r += e;
+                    break;
+                case 'n':
+                    r += '\n';
+                    break;
+                case 't':
+                    r += '\t';
+                    break;
+                case 'r':
+                    r += '\r';
+                    break;
+                case 'b':
+                    r += '\b';
+                    break;
+                case 'f':
+                    r += '\f';
+                    break;
+                case 'u': {
+                    if (i_ + 4 > s_.size()) bad("short \\u escape");
+                    const unsigned long cp = std::strtoul(s_.substr(i_, 4).c_str(), nullptr, 16);
+                    i_ += 4;
+                    if (cp < 0x80) r += static_cast<char>(cp);
+                    else if (cp < 0x800) {
+                        r += static_cast<char>(0xC0 | (cp >> 6));
+                        r += static_cast<char>(0x80 | (cp & 0x3F));
+                    } else {
+                        r += static_cast<char>(0xE0 | (cp >> 12));
+                        r += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+                        r += static_cast<char>(0x80 | (cp & 0x3F));
+                    }
+                    break;
                 }
-                break;
-            }
-            default: bad("bad escape");
+                default:
+                    bad("bad escape");
             }
         }
     }
@@ -201,7 +216,8 @@ void save_safetensors(const std::string& path, const TensorFile<T>& f) {
             throw DomainError("save_safetensors: empty, reserved or duplicate tensor name '" + name + "'");
         t.require_defined("save_safetensors");
         const std::uint64_t bytes = static_cast<std::uint64_t>(t.numel()) * sizeof(T);
-        header += (header.size() > 1 ? "," : "") + quote(name) + ":{\"dtype\":\"" + dtype_name<T>() + "\",\"shape\":[";
+        header += (header.size() > 1 ? "," : "") + quote(name) + ":{\"dtype\":\"" + dtype_name<T>() +
+                  "\",\"shape\":[";
         for (int a = 0; a < t.dim(); ++a) header += (a ? "," : "") + std::to_string(t.size(a));
         header += "],\"data_offsets\":[" + std::to_string(offset) + "," + std::to_string(offset + bytes) + "]}";
         offset += bytes;
@@ -213,12 +229,14 @@ void save_safetensors(const std::string& path, const TensorFile<T>& f) {
         std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
         if (!out) fail(tmp, "cannot open for writing");
         unsigned char len[8];
-        for (int b = 0; b < 8; ++b) len[b] = static_cast<unsigned char>((std::uint64_t(header.size()) >> (8 * b)) & 0xff);
+        for (int b = 0; b < 8; ++b)
+            len[b] = static_cast<unsigned char>((std::uint64_t(header.size()) >> (8 * b)) & 0xff);
         out.write(reinterpret_cast<const char*>(len), 8);
         out.write(header.data(), static_cast<std::streamsize>(header.size()));
         for (const auto& [name, t] : f.tensors) {
             const Tensor<T> c = t.contiguous();  // little-endian host: the bytes are the format
-            out.write(reinterpret_cast<const char*>(c.data()), static_cast<std::streamsize>(c.numel() * sizeof(T)));
+            out.write(reinterpret_cast<const char*>(c.data()),
+                      static_cast<std::streamsize>(c.numel() * sizeof(T)));
         }
         out.flush();
         if (!out) {
@@ -239,12 +257,15 @@ TensorFile<T> load_safetensors(const std::string& path) {
     in.seekg(0, std::ios::end);
     const std::uint64_t size = static_cast<std::uint64_t>(in.tellg());
     in.seekg(0);
-    if (size < 8) fail(path, "truncated: " + std::to_string(size) + " bytes, not even the 8-byte header length");
+    if (size < 8)
+        fail(path, "truncated: " + std::to_string(size) + " bytes, not even the 8-byte header length");
     unsigned char len[8];
     in.read(reinterpret_cast<char*>(len), 8);
     std::uint64_t n = 0;
     for (int b = 7; b >= 0; --b) n = (n << 8) | len[b];
-    if (n > size - 8) fail(path, "truncated: the header claims " + std::to_string(n) + " bytes, the file has " + std::to_string(size - 8) + " after the length");
+    if (n > size - 8)
+        fail(path, "truncated: the header claims " + std::to_string(n) + " bytes, the file has " +
+                       std::to_string(size - 8) + " after the length");
     if (n > (100u << 20)) fail(path, "header of " + std::to_string(n) + " bytes exceeds the 100 MB limit");
     std::string text(static_cast<std::size_t>(n), '\0');
     in.read(text.data(), static_cast<std::streamsize>(n));
@@ -255,33 +276,39 @@ TensorFile<T> load_safetensors(const std::string& path) {
     for (const auto& [name, e] : doc.members) {
         if (name == "__metadata__") {
             for (const auto& [k, v] : e.members) {
-                if (v.kind != Json::string) fail(path, "corrupt header: metadata '" + k + "' is not a string");
+                if (v.kind != Json::string)
+                    fail(path, "corrupt header: metadata '" + k + "' is not a string");
                 out.metadata[k] = v.str;
             }
             continue;
         }
         const Json *dt = e.find("dtype"), *sh = e.find("shape"), *off = e.find("data_offsets");
-        if (e.kind != Json::object || !dt || !sh || !off || dt->kind != Json::string || sh->kind != Json::array ||
-            off->kind != Json::array || off->items.size() != 2)
-            fail(path, "corrupt header: tensor '" + name + "' needs dtype, shape and data_offsets [begin, end]");
+        if (e.kind != Json::object || !dt || !sh || !off || dt->kind != Json::string ||
+            sh->kind != Json::array || off->kind != Json::array || off->items.size() != 2)
+            fail(path,
+                 "corrupt header: tensor '" + name + "' needs dtype, shape and data_offsets [begin, end]");
         const std::size_t width = dt->str == "F32" ? 4 : dt->str == "F64" ? 8 : 0;
         if (!width) fail(path, "tensor '" + name + "' has dtype " + dt->str + " (only F32 and F64 are read)");
         Shape shape;
         std::uint64_t count = 1;
-        if (sh->items.size() > static_cast<std::size_t>(max_rank)) fail(path, "tensor '" + name + "' has rank above 8");
+        if (sh->items.size() > static_cast<std::size_t>(max_rank))
+            fail(path, "tensor '" + name + "' has rank above 8");
         for (const auto& d : sh->items) {
-            if (d.kind != Json::integer || d.num > (1ull << 40)) fail(path, "tensor '" + name + "': bad dimension");
+            if (d.kind != Json::integer || d.num > (1ull << 40))
+                fail(path, "tensor '" + name + "': bad dimension");
             shape.push_back(static_cast<index_t>(d.num));
             if (d.num && count > (1ull << 40) / d.num) fail(path, "tensor '" + name + "': too many elements");
             count *= d.num;
         }
         const Json &b = off->items[0], &en = off->items[1];
         if (b.kind != Json::integer || en.kind != Json::integer || b.num > en.num || en.num > data_bytes)
-            fail(path, "tensor '" + name + "': data_offsets [" + std::to_string(b.num) + ", " + std::to_string(en.num) +
-                           "] outside the " + std::to_string(data_bytes) + " data bytes (truncated file?)");
+            fail(path, "tensor '" + name + "': data_offsets [" + std::to_string(b.num) + ", " +
+                           std::to_string(en.num) + "] outside the " + std::to_string(data_bytes) +
+                           " data bytes (truncated file?)");
         if (en.num - b.num != count * width)
-            fail(path, "tensor '" + name + "': " + std::to_string(en.num - b.num) + " data bytes for shape " + shape.str() +
-                           " of " + dt->str + " (" + std::to_string(count * width) + " expected)");
+            fail(path, "tensor '" + name + "': " + std::to_string(en.num - b.num) + " data bytes for shape " +
+                           shape.str() + " of " + dt->str + " (" + std::to_string(count * width) +
+                           " expected)");
         std::vector<char> raw(static_cast<std::size_t>(en.num - b.num));
         in.seekg(static_cast<std::streamoff>(8 + n + b.num));
         in.read(raw.data(), static_cast<std::streamsize>(raw.size()));
@@ -344,7 +371,8 @@ void save_checkpoint(const std::string& path, const Module<T>& model, const Opti
 }
 
 template <class T>
-std::map<std::string, std::string> load_checkpoint(const std::string& path, Module<T>& model, Optimizer<T>* opt) {
+std::map<std::string, std::string> load_checkpoint(const std::string& path, Module<T>& model,
+                                                   Optimizer<T>* opt) {
     TensorFile<T> f = load_safetensors<T>(path);
     std::map<std::string, Tensor<T>> byname;
     for (auto& [n, t] : f.tensors) byname[n] = t;
@@ -354,7 +382,8 @@ std::map<std::string, std::string> load_checkpoint(const std::string& path, Modu
         auto it = byname.find(n);
         if (it == byname.end()) fail(path, "missing tensor '" + n + "' (shape " + dst.shape().str() + ")");
         if (!(it->second.shape() == dst.shape()))
-            fail(path, "tensor '" + n + "' has shape " + it->second.shape().str() + " in the file, the model needs " + dst.shape().str());
+            fail(path, "tensor '" + n + "' has shape " + it->second.shape().str() +
+                           " in the file, the model needs " + dst.shape().str());
         writes.emplace_back(dst, it->second);
     };
     for (const auto& [n, p] : model.named_parameters()) take(n, p.value());
@@ -368,7 +397,8 @@ std::map<std::string, std::string> load_checkpoint(const std::string& path, Modu
         const std::string& v = meta(k);
         char* end = nullptr;
         const double d = std::strtod(v.c_str(), &end);
-        if (v.empty() || *end != '\0') fail(path, "optimizer metadata '" + k + "' is not a number: '" + v + "'");
+        if (v.empty() || *end != '\0')
+            fail(path, "optimizer metadata '" + k + "' is not a number: '" + v + "'");
         return d;
     };
     if (opt) {
@@ -378,7 +408,8 @@ std::map<std::string, std::string> load_checkpoint(const std::string& path, Modu
             fail(path, "the file has " + meta("optim.groups") + " parameter groups, the optimizer " +
                            std::to_string(opt->param_groups().size()));
         for (std::size_t g = 0; g < opt->param_groups().size(); ++g)
-            if (static_cast<std::size_t>(number("optim." + std::to_string(g) + ".params")) != opt->param_groups()[g].params.size())
+            if (static_cast<std::size_t>(number("optim." + std::to_string(g) + ".params")) !=
+                opt->param_groups()[g].params.size())
                 fail(path, "parameter group " + std::to_string(g) + " differs in size from the file's");
     }
     for (auto& [dst, src] : writes) {
@@ -405,12 +436,13 @@ std::map<std::string, std::string> load_checkpoint(const std::string& path, Modu
     return f.metadata;
 }
 
-#define TG_CKPT_INSTANTIATE(T)                                                                                   \
-    template void save_safetensors<T>(const std::string&, const TensorFile<T>&);                                \
-    template TensorFile<T> load_safetensors<T>(const std::string&);                                             \
-    template void save_checkpoint<T>(const std::string&, const Module<T>&, const Optimizer<T>*,                  \
-                                     const std::map<std::string, std::string>&);                                 \
-    template std::map<std::string, std::string> load_checkpoint<T>(const std::string&, Module<T>&, Optimizer<T>*);
+#define TG_CKPT_INSTANTIATE(T)                                                                     \
+    template void save_safetensors<T>(const std::string&, const TensorFile<T>&);                   \
+    template TensorFile<T> load_safetensors<T>(const std::string&);                                \
+    template void save_checkpoint<T>(const std::string&, const Module<T>&, const Optimizer<T>*,    \
+                                     const std::map<std::string, std::string>&);                   \
+    template std::map<std::string, std::string> load_checkpoint<T>(const std::string&, Module<T>&, \
+                                                                   Optimizer<T>*);
 TG_CKPT_INSTANTIATE(float)
 TG_CKPT_INSTANTIATE(double)
 #undef TG_CKPT_INSTANTIATE

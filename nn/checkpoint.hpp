@@ -46,6 +46,7 @@ void save_checkpoint(const std::string& path, const Module<T>& model, const Opti
 /// @throws IOError naming the file and the missing tensor, or the tensor with both shapes on a
 /// mismatch; nothing is written to the model unless every tensor is present and fits
 template <class T>
-std::map<std::string, std::string> load_checkpoint(const std::string& path, Module<T>& model, Optimizer<T>* opt = nullptr);
+std::map<std::string, std::string> load_checkpoint(const std::string& path, Module<T>& model,
+                                                   Optimizer<T>* opt = nullptr);
 
 }  // namespace tg::nn

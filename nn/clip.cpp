@@ -11,14 +11,16 @@ namespace tg::nn {
 namespace {
 template <class T>
 [[noreturn]] void nonfinite(const char* fn, std::size_t i, const Var<T>& p, double norm) {
-    throw NumericalError(std::string(fn) + ": the total gradient norm is " + std::to_string(norm) + "; parameter " +
-                         std::to_string(i) + " (shape " + p.shape().str() + ") has a non-finite gradient");
+    throw NumericalError(std::string(fn) + ": the total gradient norm is " + std::to_string(norm) +
+                         "; parameter " + std::to_string(i) + " (shape " + p.shape().str() +
+                         ") has a non-finite gradient");
 }
 }  // namespace
 
 template <class T>
 double clip_grad_norm_(const std::vector<Var<T>>& params, double max_norm, const ClipNormOptions& o) {
-    if (!(max_norm >= 0)) throw DomainError("clip_grad_norm_: max_norm must be >= 0, got " + std::to_string(max_norm));
+    if (!(max_norm >= 0))
+        throw DomainError("clip_grad_norm_: max_norm must be >= 0, got " + std::to_string(max_norm));
     const double p = o.norm_type;
     if (!(p > 0)) throw DomainError("clip_grad_norm_: norm_type must be > 0, got " + std::to_string(p));
     const bool inf = std::isinf(p);
@@ -39,7 +41,9 @@ double clip_grad_norm_(const std::vector<Var<T>>& params, double max_norm, const
     }
     const double total = inf ? acc : p == 2 ? std::sqrt(acc) : p == 1 ? acc : std::pow(acc, 1.0 / p);
     if (!std::isfinite(total)) {
-        if (o.error_if_nonfinite) nonfinite("clip_grad_norm_", bad == params.size() ? 0 : bad, params[bad == params.size() ? 0 : bad], total);
+        if (o.error_if_nonfinite)
+            nonfinite("clip_grad_norm_", bad == params.size() ? 0 : bad,
+                      params[bad == params.size() ? 0 : bad], total);
         return total;
     }
     const double coef = max_norm / (total + 1e-6);

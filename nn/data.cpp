@@ -35,13 +35,15 @@ void read_exact(gzFile f, const std::string& path, void* out, std::size_t n, con
         if (r < 0) {
             int code = 0;
             const char* msg = gzerror(f, &code);
-            idx_error(path, std::string("corrupt gzip data while reading the ") + what + " (" + (msg ? msg : "?") + ")");
+            idx_error(path, std::string("corrupt gzip data while reading the ") + what + " (" +
+                                (msg ? msg : "?") + ")");
         }
         if (r == 0) {
             int code = 0;
             const char* msg = gzerror(f, &code);
-            idx_error(path, std::string("truncated: the ") + what + " needs " + std::to_string(n) + " bytes, the file has " +
-                                std::to_string(done) + (code != Z_OK && msg ? std::string(" (") + msg + ")" : ""));
+            idx_error(path, std::string("truncated: the ") + what + " needs " + std::to_string(n) +
+                                " bytes, the file has " + std::to_string(done) +
+                                (code != Z_OK && msg ? std::string(" (") + msg + ")" : ""));
         }
         done += static_cast<std::size_t>(r);
     }
@@ -55,26 +57,29 @@ IdxData read_idx(const std::string& path) {
     unsigned char magic[4];
     read_exact(f.get(), path, magic, 4, "magic number");
     if (magic[0] != 0 || magic[1] != 0)
-        idx_error(path, "wrong magic: an IDX file starts with two zero bytes, got 0x" +
-                            [&] {
-                                char b[16];
-                                std::snprintf(b, sizeof b, "%02x%02x%02x%02x", magic[0], magic[1], magic[2], magic[3]);
-                                return std::string(b);
-                            }());
+        idx_error(
+            path, "wrong magic: an IDX file starts with two zero bytes, got 0x" + [&] {
+                char b[16];
+                std::snprintf(b, sizeof b, "%02x%02x%02x%02x", magic[0], magic[1], magic[2], magic[3]);
+                return std::string(b);
+            }());
     if (magic[2] != 0x08)
-        idx_error(path, "unsupported element type 0x" + [&] {
-            char b[8];
-            std::snprintf(b, sizeof b, "%02x", magic[2]);
-            return std::string(b);
-        }() + " (only 0x08, unsigned byte, is supported)");
+        idx_error(
+            path, "unsupported element type 0x" + [&] {
+                char b[8];
+                std::snprintf(b, sizeof b, "%02x", magic[2]);
+                return std::string(b);
+            }() + " (only 0x08, unsigned byte, is supported)");
     const int rank = magic[3];
-    if (rank < 1 || rank > max_rank) idx_error(path, "rank " + std::to_string(rank) + " outside 1.." + std::to_string(max_rank));
+    if (rank < 1 || rank > max_rank)
+        idx_error(path, "rank " + std::to_string(rank) + " outside 1.." + std::to_string(max_rank));
     IdxData out;
     std::size_t total = 1;
     for (int i = 0; i < rank; ++i) {
         unsigned char b[4];
         read_exact(f.get(), path, b, 4, "dimensions");
-        const std::uint32_t d = (std::uint32_t(b[0]) << 24) | (std::uint32_t(b[1]) << 16) | (std::uint32_t(b[2]) << 8) | b[3];
+        const std::uint32_t d = (std::uint32_t(b[0]) << 24) | (std::uint32_t(b[1]) << 16) |
+                                (std::uint32_t(b[2]) << 8) | b[3];
         out.dims.push_back(static_cast<index_t>(d));
         if (d != 0 && total > (std::size_t(1) << 40) / d)
             idx_error(path, "dimensions too large (over 2^40 bytes)");
@@ -84,7 +89,8 @@ IdxData read_idx(const std::string& path) {
     read_exact(f.get(), path, out.data.data(), total, "data");
     unsigned char extra;
     const int r = gzread(f.get(), &extra, 1);
-    if (r > 0) idx_error(path, "bytes after the data (the header says " + std::to_string(total) + " data bytes)");
+    if (r > 0)
+        idx_error(path, "bytes after the data (the header says " + std::to_string(total) + " data bytes)");
     if (r < 0) idx_error(path, "corrupt gzip data after the data");
     return out;
 }
@@ -96,7 +102,8 @@ void write_idx(const std::string& path, const IdxData& idx) {
     if (idx.dims.empty() || idx.dims.size() > 255) throw IOError("write_idx: " + path + ": bad rank");
     std::vector<unsigned char> head = {0, 0, 0x08, static_cast<unsigned char>(idx.dims.size())};
     for (index_t d : idx.dims)
-        for (int s = 24; s >= 0; s -= 8) head.push_back(static_cast<unsigned char>((std::uint64_t(d) >> s) & 0xff));
+        for (int s = 24; s >= 0; s -= 8)
+            head.push_back(static_cast<unsigned char>((std::uint64_t(d) >> s) & 0xff));
     const auto put = [&](const void* p, std::size_t n) {
         if (n && gzwrite(f.get(), p, static_cast<unsigned>(n)) != static_cast<int>(n))
             throw IOError("write_idx: " + path + ": write failed");
@@ -107,21 +114,24 @@ void write_idx(const std::string& path, const IdxData& idx) {
 }
 
 template <class T>
-TensorDataset<T>::TensorDataset(Tensor<T> in, std::vector<index_t> lab) : inputs(std::move(in)), labels(std::move(lab)) {
+TensorDataset<T>::TensorDataset(Tensor<T> in, std::vector<index_t> lab)
+    : inputs(std::move(in)), labels(std::move(lab)) {
     if (inputs.dim() < 1 || inputs.size(0) != static_cast<index_t>(labels.size()))
-        throw ShapeError("TensorDataset: inputs " + inputs.shape().str() + " and " + std::to_string(labels.size()) +
-                         " labels differ in length");
+        throw ShapeError("TensorDataset: inputs " + inputs.shape().str() + " and " +
+                         std::to_string(labels.size()) + " labels differ in length");
 }
 
 template <class T>
 TensorDataset<T> TensorDataset<T>::head(index_t n) const {
-    if (n < 0 || n > size()) throw IndexError("TensorDataset::head: " + std::to_string(n) + " of " + std::to_string(size()));
+    if (n < 0 || n > size())
+        throw IndexError("TensorDataset::head: " + std::to_string(n) + " of " + std::to_string(size()));
     return TensorDataset(inputs.slice(0, 0, n), std::vector<index_t>(labels.begin(), labels.begin() + n));
 }
 
 template <class T>
 DataLoader<T>::DataLoader(const TensorDataset<T>& data, const DataLoaderOptions& o) : data_(data), o_(o) {
-    if (o.batch_size <= 0) throw DomainError("DataLoader: batch_size must be > 0, got " + std::to_string(o.batch_size));
+    if (o.batch_size <= 0)
+        throw DomainError("DataLoader: batch_size must be > 0, got " + std::to_string(o.batch_size));
     if (data_.inputs.defined() && !data_.inputs.is_contiguous()) data_.inputs = data_.inputs.contiguous();
 }
 
@@ -157,7 +167,8 @@ Batch<T> DataLoader<T>::gather(const std::vector<index_t>& ord, index_t i) const
     const T* from = src.data();
     T* to = b.inputs.data();
     for (index_t k = lo; k < hi; ++k) {
-        std::memcpy(to + (k - lo) * row, from + ord[static_cast<std::size_t>(k)] * row, sizeof(T) * static_cast<std::size_t>(row));
+        std::memcpy(to + (k - lo) * row, from + ord[static_cast<std::size_t>(k)] * row,
+                    sizeof(T) * static_cast<std::size_t>(row));
         b.labels.push_back(data_.labels[static_cast<std::size_t>(ord[static_cast<std::size_t>(k)])]);
     }
     return transform ? transform(std::move(b)) : b;

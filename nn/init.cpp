@@ -17,12 +17,17 @@ double fan(const Shape& s, FanMode mode) {
 
 double calculate_gain(Nonlinearity nl, double param) {
     switch (nl) {
-    case Nonlinearity::linear:
-    case Nonlinearity::sigmoid: return 1.0;
-    case Nonlinearity::tanh: return 5.0 / 3.0;
-    case Nonlinearity::relu: return std::numbers::sqrt2;
-    case Nonlinearity::leaky_relu: return std::sqrt(2.0 / (1.0 + param * param));
-    case Nonlinearity::selu: return 0.75;
+        case Nonlinearity::linear:
+        case Nonlinearity::sigmoid:
+            return 1.0;
+        case Nonlinearity::tanh:
+            return 5.0 / 3.0;
+        case Nonlinearity::relu:
+            return std::numbers::sqrt2;
+        case Nonlinearity::leaky_relu:
+            return std::sqrt(2.0 / (1.0 + param * param));
+        case Nonlinearity::selu:
+            return 0.75;
     }
     return 1.0;
 }
@@ -51,7 +56,8 @@ void constant_(Tensor<T>& t, double value) {
 template <class T>
 void uniform_(Tensor<T>& t, double low, double high, Generator& gen) {
     if (!(low <= high))
-        throw DomainError("init::uniform_: need low <= high, got " + std::to_string(low) + " and " + std::to_string(high));
+        throw DomainError("init::uniform_: need low <= high, got " + std::to_string(low) + " and " +
+                          std::to_string(high));
     if (low == high) return t.fill(static_cast<T>(low));
     // Drawn in double then rounded, so float and double models from one seed agree to rounding.
     t.assign(tg::uniform<double>(t.shape(), low, high, gen).template to<T>());
@@ -86,7 +92,8 @@ void kaiming_normal_(Tensor<T>& t, double a, FanMode mode, Nonlinearity nl, Gene
 
 template <class T>
 void orthogonal_(Tensor<T>& t, double gain, Generator& gen) {
-    if (t.dim() < 2) throw ShapeError("init::orthogonal_: need at least 2 dimensions, got shape " + t.shape().str());
+    if (t.dim() < 2)
+        throw ShapeError("init::orthogonal_: need at least 2 dimensions, got shape " + t.shape().str());
     const index_t rows = t.size(0), cols = t.numel() / std::max<index_t>(rows, 1);
     if (t.numel() == 0) return;
     // Orthonormalize the k = min(rows, cols) vectors of length n = max(rows, cols): the columns of
@@ -127,18 +134,18 @@ void default_bias_(Tensor<T>& b, double fan_in, Generator& gen) {
     uniform_(b, -bound, bound, gen);
 }
 
-#define TG_INIT_INSTANTIATE(T)                                                                    \
-    template void zeros_<T>(Tensor<T>&);                                                          \
-    template void ones_<T>(Tensor<T>&);                                                           \
-    template void constant_<T>(Tensor<T>&, double);                                               \
-    template void uniform_<T>(Tensor<T>&, double, double, Generator&);                            \
-    template void normal_<T>(Tensor<T>&, double, double, Generator&);                             \
-    template void xavier_uniform_<T>(Tensor<T>&, double, Generator&);                             \
-    template void xavier_normal_<T>(Tensor<T>&, double, Generator&);                              \
-    template void kaiming_uniform_<T>(Tensor<T>&, double, FanMode, Nonlinearity, Generator&);     \
-    template void kaiming_normal_<T>(Tensor<T>&, double, FanMode, Nonlinearity, Generator&);      \
-    template void orthogonal_<T>(Tensor<T>&, double, Generator&);                                 \
-    template void default_weight_<T>(Tensor<T>&, Generator&);                                     \
+#define TG_INIT_INSTANTIATE(T)                                                                \
+    template void zeros_<T>(Tensor<T>&);                                                      \
+    template void ones_<T>(Tensor<T>&);                                                       \
+    template void constant_<T>(Tensor<T>&, double);                                           \
+    template void uniform_<T>(Tensor<T>&, double, double, Generator&);                        \
+    template void normal_<T>(Tensor<T>&, double, double, Generator&);                         \
+    template void xavier_uniform_<T>(Tensor<T>&, double, Generator&);                         \
+    template void xavier_normal_<T>(Tensor<T>&, double, Generator&);                          \
+    template void kaiming_uniform_<T>(Tensor<T>&, double, FanMode, Nonlinearity, Generator&); \
+    template void kaiming_normal_<T>(Tensor<T>&, double, FanMode, Nonlinearity, Generator&);  \
+    template void orthogonal_<T>(Tensor<T>&, double, Generator&);                             \
+    template void default_weight_<T>(Tensor<T>&, Generator&);                                 \
     template void default_bias_<T>(Tensor<T>&, double, Generator&);
 TG_INIT_INSTANTIATE(float)
 TG_INIT_INSTANTIATE(double)

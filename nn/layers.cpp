@@ -22,8 +22,7 @@ std::string pair_str(Pair p) { return "(" + std::to_string(p[0]) + ", " + std::t
 template <class T>
 Var<T> linear2d(const Var<T>& x, const Var<T>& w, const Var<T>& b) {
     static const CustomFunction<T> with_bias = custom_function<T>(
-        "linear",
-        [](const std::vector<Tensor<T>>& v) { return tg::matmul(v[0], v[1].transpose()) + v[2]; },
+        "linear", [](const std::vector<Tensor<T>>& v) { return tg::matmul(v[0], v[1].transpose()) + v[2]; },
         [](const std::vector<Var<T>>& v, const Var<T>&, const Var<T>& gy) {
             return std::vector<Var<T>>{v[0].requires_grad() ? matmul(gy, v[1]) : Var<T>(),
                                        v[1].requires_grad() ? matmul(transpose(gy), v[0]) : Var<T>(),
@@ -38,8 +37,7 @@ Var<T> linear2d(const Var<T>& x, const Var<T>& w, const Var<T>& b) {
             return dy;
         });
     static const CustomFunction<T> no_bias = custom_function<T>(
-        "linear",
-        [](const std::vector<Tensor<T>>& v) { return tg::matmul(v[0], v[1].transpose()); },
+        "linear", [](const std::vector<Tensor<T>>& v) { return tg::matmul(v[0], v[1].transpose()); },
         [](const std::vector<Var<T>>& v, const Var<T>&, const Var<T>& gy) {
             return std::vector<Var<T>>{v[0].requires_grad() ? matmul(gy, v[1]) : Var<T>(),
                                        v[1].requires_grad() ? matmul(transpose(gy), v[0]) : Var<T>()};
@@ -62,8 +60,8 @@ Var<T> linear(const Var<T>& x, const Var<T>& w, const Var<T>& b) {
     if (w.dim() != 2) throw ShapeError("linear: weight must be (out, in), got " + w.shape().str());
     const index_t in = w.shape()[1], out = w.shape()[0];
     if (x.dim() < 1 || x.shape()[x.dim() - 1] != in)
-        throw ShapeError("linear: input " + x.shape().str() + " does not end in in_features = " + std::to_string(in) +
-                         " (weight " + w.shape().str() + ")");
+        throw ShapeError("linear: input " + x.shape().str() + " does not end in in_features = " +
+                         std::to_string(in) + " (weight " + w.shape().str() + ")");
     if (b.defined() && !(b.shape() == Shape{out}))
         throw ShapeError("linear: bias must be [" + std::to_string(out) + "], got " + b.shape().str());
     if (x.dim() == 2) return linear2d(x, w, b);
@@ -75,8 +73,10 @@ Var<T> linear(const Var<T>& x, const Var<T>& w, const Var<T>& b) {
 }
 
 template <class T>
-Linear<T>::Linear(index_t in, index_t out, bool with_bias, Generator& gen) : in_features(in), out_features(out) {
-    if (in < 0 || out < 0) throw ShapeError("Linear: negative size (" + std::to_string(in) + ", " + std::to_string(out) + ")");
+Linear<T>::Linear(index_t in, index_t out, bool with_bias, Generator& gen)
+    : in_features(in), out_features(out) {
+    if (in < 0 || out < 0)
+        throw ShapeError("Linear: negative size (" + std::to_string(in) + ", " + std::to_string(out) + ")");
     Tensor<T> w = zeros<T>({out, in});
     init::default_weight_(w, gen);
     weight = this->register_parameter("weight", w);
@@ -97,10 +97,11 @@ std::string Linear<T>::describe() const {
 }
 
 template <class T>
-Conv2d<T>::Conv2d(index_t in, index_t out, Pair k, const Conv2dOptions& o, bool with_bias, Generator& gen) : options(o) {
+Conv2d<T>::Conv2d(index_t in, index_t out, Pair k, const Conv2dOptions& o, bool with_bias, Generator& gen)
+    : options(o) {
     if (o.groups <= 0 || in % o.groups != 0 || out % o.groups != 0)
-        throw ShapeError("Conv2d: groups " + std::to_string(o.groups) + " must divide in " + std::to_string(in) +
-                         " and out " + std::to_string(out));
+        throw ShapeError("Conv2d: groups " + std::to_string(o.groups) + " must divide in " +
+                         std::to_string(in) + " and out " + std::to_string(out));
     Tensor<T> w = zeros<T>({out, in / o.groups, k[0], k[1]});
     init::default_weight_(w, gen);
     weight = this->register_parameter("weight", w);
@@ -148,7 +149,8 @@ std::string Flatten<T>::describe() const {
 
 template <class T>
 Dropout<T>::Dropout(double p, Generator& gen) : p(p), generator(gen.next_u64()) {
-    if (!(p >= 0 && p <= 1)) throw DomainError("Dropout: probability must be in [0, 1], got " + std::to_string(p));
+    if (!(p >= 0 && p <= 1))
+        throw DomainError("Dropout: probability must be in [0, 1], got " + std::to_string(p));
 }
 template <class T>
 Var<T> Dropout<T>::forward(const Var<T>& x) {
@@ -163,8 +165,14 @@ std::string Dropout<T>::describe() const {
 }
 
 template <class T>
-BatchNorm<T>::BatchNorm(index_t c, int min_rank, int max_rank, std::string kind, double eps, double momentum, bool affine)
-    : num_features(c), eps(eps), momentum(momentum), min_rank_(min_rank), max_rank_(max_rank), kind_(std::move(kind)) {
+BatchNorm<T>::BatchNorm(index_t c, int min_rank, int max_rank, std::string kind, double eps, double momentum,
+                        bool affine)
+    : num_features(c),
+      eps(eps),
+      momentum(momentum),
+      min_rank_(min_rank),
+      max_rank_(max_rank),
+      kind_(std::move(kind)) {
     if (c <= 0) throw ShapeError(kind_ + ": need a positive number of channels, got " + std::to_string(c));
     if (affine) {
         weight = this->register_parameter("weight", ones<T>({c}));
@@ -235,17 +243,17 @@ std::string Embedding<T>::describe() const {
     return "Embedding(" + std::to_string(weight.shape()[0]) + ", " + std::to_string(weight.shape()[1]) + ")";
 }
 
-#define TG_LAYERS_INSTANTIATE(T)                                  \
+#define TG_LAYERS_INSTANTIATE(T)                                            \
     template Var<T> linear<T>(const Var<T>&, const Var<T>&, const Var<T>&); \
-    template class Linear<T>;                                     \
-    template class Conv2d<T>;                                     \
-    template class MaxPool2d<T>;                                  \
-    template class AvgPool2d<T>;                                  \
-    template class AdaptiveAvgPool2d<T>;                          \
-    template class Flatten<T>;                                    \
-    template class Dropout<T>;                                    \
-    template class BatchNorm<T>;                                  \
-    template class LayerNorm<T>;                                  \
+    template class Linear<T>;                                               \
+    template class Conv2d<T>;                                               \
+    template class MaxPool2d<T>;                                            \
+    template class AvgPool2d<T>;                                            \
+    template class AdaptiveAvgPool2d<T>;                                    \
+    template class Flatten<T>;                                              \
+    template class Dropout<T>;                                              \
+    template class BatchNorm<T>;                                            \
+    template class LayerNorm<T>;                                            \
     template class Embedding<T>;
 TG_LAYERS_INSTANTIATE(float)
 TG_LAYERS_INSTANTIATE(double)

@@ -101,7 +101,8 @@ public:
 template <class T>
 class BatchNorm : public Module<T> {
 public:
-    BatchNorm(index_t channels, int min_rank, int max_rank, std::string kind, double eps, double momentum, bool affine);
+    BatchNorm(index_t channels, int min_rank, int max_rank, std::string kind, double eps, double momentum,
+              bool affine);
     Var<T> forward(const Var<T>& x) override;
     std::string describe() const override;
     Var<T> weight, bias;

@@ -10,8 +10,8 @@ namespace tg::nn {
 template <class T>
 void Module<T>::check_name(const std::string& name) const {
     if (name.empty() || name.find('.') != std::string::npos)
-        throw DomainError("Module: a parameter, buffer or submodule name must be non-empty without '.', got '" +
-                          name + "'");
+        throw DomainError(
+            "Module: a parameter, buffer or submodule name must be non-empty without '.', got '" + name + "'");
     auto taken = [&](const auto& list) {
         for (const auto& [n, _] : list)
             if (n == name) return true;
@@ -44,7 +44,8 @@ void Module<T>::collect(const std::string& prefix, std::vector<std::pair<std::st
 }
 
 template <class T>
-void Module<T>::collect_buffers(const std::string& prefix, std::vector<std::pair<std::string, Tensor<T>>>& out) const {
+void Module<T>::collect_buffers(const std::string& prefix,
+                                std::vector<std::pair<std::string, Tensor<T>>>& out) const {
     for (const auto& [n, b] : buffers_) out.emplace_back(prefix + n, b);
     for (const auto& [n, m] : children_) m->collect_buffers(prefix + n + ".", out);
 }

@@ -19,8 +19,8 @@ void Optimizer<T>::add_param_group(ParamGroup<T> g) {
     if (g.lr < 0) g.lr = default_lr_;
     if (g.weight_decay < 0) g.weight_decay = default_wd_;
     if (!(g.lr >= 0) || !(g.weight_decay >= 0))
-        throw DomainError("optimizer: need lr >= 0 and weight_decay >= 0, got " + std::to_string(g.lr) + " and " +
-                          std::to_string(g.weight_decay));
+        throw DomainError("optimizer: need lr >= 0 and weight_decay >= 0, got " + std::to_string(g.lr) +
+                          " and " + std::to_string(g.weight_decay));
     g.initial_lr = g.lr;
     std::set<const void*> seen;
     for (const auto& other : groups_)
@@ -79,7 +79,8 @@ void Optimizer<T>::step() {
 // ---- SGD ----
 
 template <class T>
-SGD<T>::SGD(std::vector<Var<T>> params, const SGDOptions& o) : SGD(std::vector<ParamGroup<T>>{{std::move(params)}}, o) {}
+SGD<T>::SGD(std::vector<Var<T>> params, const SGDOptions& o)
+    : SGD(std::vector<ParamGroup<T>>{{std::move(params)}}, o) {}
 template <class T>
 SGD<T>::SGD(std::vector<ParamGroup<T>> groups, const SGDOptions& o)
     : Optimizer<T>(std::move(groups), o.lr, o.weight_decay), options(o) {
@@ -106,7 +107,8 @@ void SGD<T>::update(const ParamGroup<T>& group, ParamState<T>& s, T* w, const T*
 // ---- Adam / AdamW ----
 
 template <class T>
-Adam<T>::Adam(std::vector<Var<T>> params, const AdamOptions& o) : Adam(std::vector<ParamGroup<T>>{{std::move(params)}}, o, false) {}
+Adam<T>::Adam(std::vector<Var<T>> params, const AdamOptions& o)
+    : Adam(std::vector<ParamGroup<T>>{{std::move(params)}}, o, false) {}
 template <class T>
 Adam<T>::Adam(std::vector<ParamGroup<T>> groups, const AdamOptions& o) : Adam(std::move(groups), o, false) {}
 template <class T>
@@ -118,7 +120,8 @@ Adam<T>::Adam(std::vector<ParamGroup<T>> groups, const AdamOptions& o, bool deco
 }
 template <class T>
 void Adam<T>::update(const ParamGroup<T>& group, ParamState<T>& s, T* w, const T* g, std::int64_t n) {
-    const double lr = group.lr, wd = group.weight_decay, b1 = options.beta1, b2 = options.beta2, eps = options.eps;
+    const double lr = group.lr, wd = group.weight_decay, b1 = options.beta1, b2 = options.beta2,
+                 eps = options.eps;
     const double t = static_cast<double>(s.step);
     const double bc1 = 1 - std::pow(b1, t), bc2 = 1 - std::pow(b2, t);
     T* m = this->buffer(s, "exp_avg", n);
@@ -144,7 +147,8 @@ template <class T>
 AdamW<T>::AdamW(std::vector<Var<T>> params, const AdamOptions& o)
     : Adam<T>(std::vector<ParamGroup<T>>{{std::move(params)}}, o, true) {}
 template <class T>
-AdamW<T>::AdamW(std::vector<ParamGroup<T>> groups, const AdamOptions& o) : Adam<T>(std::move(groups), o, true) {}
+AdamW<T>::AdamW(std::vector<ParamGroup<T>> groups, const AdamOptions& o)
+    : Adam<T>(std::move(groups), o, true) {}
 
 // ---- RMSprop ----
 
@@ -159,7 +163,8 @@ RMSprop<T>::RMSprop(std::vector<ParamGroup<T>> groups, const RMSpropOptions& o)
 }
 template <class T>
 void RMSprop<T>::update(const ParamGroup<T>& group, ParamState<T>& s, T* w, const T* g, std::int64_t n) {
-    const double lr = group.lr, wd = group.weight_decay, a = options.alpha, eps = options.eps, mu = options.momentum;
+    const double lr = group.lr, wd = group.weight_decay, a = options.alpha, eps = options.eps,
+                 mu = options.momentum;
     T* v = this->buffer(s, "square_avg", n);
     T* ga = options.centered ? this->buffer(s, "grad_avg", n) : nullptr;
     T* b = mu > 0 ? this->buffer(s, "momentum_buffer", n) : nullptr;
@@ -212,11 +217,13 @@ void Adagrad<T>::update(const ParamGroup<T>& group, ParamState<T>& s, T* w, cons
 // ---- Lion ----
 
 template <class T>
-Lion<T>::Lion(std::vector<Var<T>> params, const LionOptions& o) : Lion(std::vector<ParamGroup<T>>{{std::move(params)}}, o) {}
+Lion<T>::Lion(std::vector<Var<T>> params, const LionOptions& o)
+    : Lion(std::vector<ParamGroup<T>>{{std::move(params)}}, o) {}
 template <class T>
 Lion<T>::Lion(std::vector<ParamGroup<T>> groups, const LionOptions& o)
     : Optimizer<T>(std::move(groups), o.lr, o.weight_decay), options(o) {
-    if (!(o.beta1 >= 0 && o.beta1 <= 1 && o.beta2 >= 0 && o.beta2 <= 1)) throw DomainError("Lion: need betas in [0, 1]");
+    if (!(o.beta1 >= 0 && o.beta1 <= 1 && o.beta2 >= 0 && o.beta2 <= 1))
+        throw DomainError("Lion: need betas in [0, 1]");
 }
 template <class T>
 void Lion<T>::update(const ParamGroup<T>& group, ParamState<T>& s, T* w, const T* g, std::int64_t n) {
@@ -233,7 +240,8 @@ void Lion<T>::update(const ParamGroup<T>& group, ParamState<T>& s, T* w, const T
 // ---- LAMB ----
 
 template <class T>
-Lamb<T>::Lamb(std::vector<Var<T>> params, const LambOptions& o) : Lamb(std::vector<ParamGroup<T>>{{std::move(params)}}, o) {}
+Lamb<T>::Lamb(std::vector<Var<T>> params, const LambOptions& o)
+    : Lamb(std::vector<ParamGroup<T>>{{std::move(params)}}, o) {}
 template <class T>
 Lamb<T>::Lamb(std::vector<ParamGroup<T>> groups, const LambOptions& o)
     : Optimizer<T>(std::move(groups), o.lr, o.weight_decay), options(o) {
@@ -242,7 +250,8 @@ Lamb<T>::Lamb(std::vector<ParamGroup<T>> groups, const LambOptions& o)
 }
 template <class T>
 void Lamb<T>::update(const ParamGroup<T>& group, ParamState<T>& s, T* w, const T* g, std::int64_t n) {
-    const double lr = group.lr, wd = group.weight_decay, b1 = options.beta1, b2 = options.beta2, eps = options.eps;
+    const double lr = group.lr, wd = group.weight_decay, b1 = options.beta1, b2 = options.beta2,
+                 eps = options.eps;
     const double t = static_cast<double>(s.step);
     const double bc1 = 1 - std::pow(b1, t), bc2 = 1 - std::pow(b2, t);
     T* m = this->buffer(s, "exp_avg", n);
@@ -264,7 +273,7 @@ void Lamb<T>::update(const ParamGroup<T>& group, ParamState<T>& s, T* w, const T
     for (std::int64_t k = 0; k < n; ++k) w[k] = static_cast<T>(double(w[k]) - lr * trust * r[k]);
 }
 
-#define TG_OPTIM_INSTANTIATE(T) \
+#define TG_OPTIM_INSTANTIATE(T)  \
     template class Optimizer<T>; \
     template class SGD<T>;       \
     template class Adam<T>;      \

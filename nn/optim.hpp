@@ -194,14 +194,14 @@ protected:
     void update(const ParamGroup<T>& group, ParamState<T>& s, T* w, const T* g, std::int64_t n) override;
 };
 
-#define TG_OPTIM_EXTERN(T)                \
-    extern template class Optimizer<T>;   \
-    extern template class SGD<T>;         \
-    extern template class Adam<T>;        \
-    extern template class AdamW<T>;       \
-    extern template class RMSprop<T>;     \
-    extern template class Adagrad<T>;     \
-    extern template class Lion<T>;        \
+#define TG_OPTIM_EXTERN(T)              \
+    extern template class Optimizer<T>; \
+    extern template class SGD<T>;       \
+    extern template class Adam<T>;      \
+    extern template class AdamW<T>;     \
+    extern template class RMSprop<T>;   \
+    extern template class Adagrad<T>;   \
+    extern template class Lion<T>;      \
     extern template class Lamb<T>;
 TG_OPTIM_EXTERN(float)
 TG_OPTIM_EXTERN(double)

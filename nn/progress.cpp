@@ -7,8 +7,12 @@
 namespace tg::nn {
 
 Progress::Progress(std::int64_t total, std::string label, std::int64_t every, int live, std::FILE* out)
-    : total_(std::max<std::int64_t>(total, 1)), every_(std::max<std::int64_t>(every, 1)), label_(std::move(label)),
-      live_(live < 0 ? ::isatty(::fileno(out)) != 0 : live != 0), out_(out), start_(std::chrono::steady_clock::now()),
+    : total_(std::max<std::int64_t>(total, 1)),
+      every_(std::max<std::int64_t>(every, 1)),
+      label_(std::move(label)),
+      live_(live < 0 ? ::isatty(::fileno(out)) != 0 : live != 0),
+      out_(out),
+      start_(std::chrono::steady_clock::now()),
       last_draw_(start_) {}
 
 double Progress::elapsed() const {
@@ -37,11 +41,11 @@ void Progress::print(std::int64_t step, bool) {
         const int width = 24, fill = static_cast<int>(width * step / total_);
         std::fprintf(out_, "\r%s [%s%s] %lld/%lld loss %.4f %.0f ex/s ETA %.0fs ", label_.c_str(),
                      std::string(static_cast<std::size_t>(fill), '#').c_str(),
-                     std::string(static_cast<std::size_t>(width - fill), '.').c_str(), static_cast<long long>(step),
-                     static_cast<long long>(total_), loss_, rate, eta);
+                     std::string(static_cast<std::size_t>(width - fill), '.').c_str(),
+                     static_cast<long long>(step), static_cast<long long>(total_), loss_, rate, eta);
     } else {
-        std::fprintf(out_, "%s step %lld/%lld loss %.4f %.0f ex/s ETA %.0fs\n", label_.c_str(), static_cast<long long>(step),
-                     static_cast<long long>(total_), loss_, rate, eta);
+        std::fprintf(out_, "%s step %lld/%lld loss %.4f %.0f ex/s ETA %.0fs\n", label_.c_str(),
+                     static_cast<long long>(step), static_cast<long long>(total_), loss_, rate, eta);
     }
     std::fflush(out_);
 }

@@ -13,7 +13,8 @@ class Progress {
 public:
     /// `total` steps in this phase (e.g. the batches of one epoch); `label` prefixes each line.
     /// `live`: -1 decides by isatty(stdout), 0 forces plain lines, 1 forces the bar.
-    Progress(std::int64_t total, std::string label, std::int64_t every = 100, int live = -1, std::FILE* out = stdout);
+    Progress(std::int64_t total, std::string label, std::int64_t every = 100, int live = -1,
+             std::FILE* out = stdout);
     /// Reports step `step` (1-based) with its loss and how many examples it processed.
     void update(std::int64_t step, double loss, std::int64_t examples);
     /// Ends the bar (a newline on a terminal) and returns the elapsed seconds.

@@ -16,7 +16,9 @@ double cos_between(double from, double to, double frac) {  // frac 0 -> from, 1 
 
 Schedule step_lr(std::int64_t step_size, double gamma) {
     if (step_size <= 0) throw DomainError("step_lr: step_size must be > 0, got " + std::to_string(step_size));
-    return [=](std::int64_t t, double base) { return base * std::pow(gamma, static_cast<double>(t / step_size)); };
+    return [=](std::int64_t t, double base) {
+        return base * std::pow(gamma, static_cast<double>(t / step_size));
+    };
 }
 
 Schedule multistep_lr(std::vector<std::int64_t> milestones, double gamma) {
@@ -58,15 +60,16 @@ Schedule warmup(std::int64_t steps, Schedule after, double start_factor) {
         throw DomainError("warmup: need steps >= 0 and start_factor in [0, 1]");
     return [=](std::int64_t t, double base) {
         if (t < steps)
-            return base * (start_factor + (1 - start_factor) * static_cast<double>(t) / static_cast<double>(steps));
+            return base *
+                   (start_factor + (1 - start_factor) * static_cast<double>(t) / static_cast<double>(steps));
         return after(t - steps, base);
     };
 }
 
 Schedule warmup_cosine(std::int64_t warmup_steps, std::int64_t total, double eta_min, double start_factor) {
     if (total <= warmup_steps)
-        throw DomainError("warmup_cosine: total (" + std::to_string(total) + ") must exceed the warmup steps (" +
-                          std::to_string(warmup_steps) + ")");
+        throw DomainError("warmup_cosine: total (" + std::to_string(total) +
+                          ") must exceed the warmup steps (" + std::to_string(warmup_steps) + ")");
     return warmup(warmup_steps, cosine(total - warmup_steps, eta_min), start_factor);
 }
 
@@ -109,9 +112,12 @@ std::vector<double> Scheduler<T>::lrs() const {
 
 template <class T>
 ReduceLROnPlateau<T>::ReduceLROnPlateau(Optimizer<T>& opt, const PlateauOptions& o)
-    : opt_(opt), o_(o), best_(o.mode_max ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity()) {
+    : opt_(opt),
+      o_(o),
+      best_(o.mode_max ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity()) {
     if (!(o.factor >= 0 && o.factor < 1)) throw DomainError("ReduceLROnPlateau: factor must be in [0, 1)");
-    if (o.patience < 0 || o.cooldown < 0) throw DomainError("ReduceLROnPlateau: negative patience or cooldown");
+    if (o.patience < 0 || o.cooldown < 0)
+        throw DomainError("ReduceLROnPlateau: negative patience or cooldown");
 }
 template <class T>
 bool ReduceLROnPlateau<T>::step(double metric) {

@@ -34,11 +34,13 @@ Schedule cosine_warm_restarts(std::int64_t t_0, std::int64_t t_mult = 1, double 
 /// `steps` (after(t - steps, base)). @throws DomainError if steps < 0 or start_factor outside [0, 1]
 Schedule warmup(std::int64_t steps, Schedule after, double start_factor = 0.0);
 /// Linear warmup then cosine to eta_min at `total` steps: warmup(w, cosine(total - w, eta_min)).
-Schedule warmup_cosine(std::int64_t warmup_steps, std::int64_t total, double eta_min = 0, double start_factor = 0.0);
+Schedule warmup_cosine(std::int64_t warmup_steps, std::int64_t total, double eta_min = 0,
+                       double start_factor = 0.0);
 /// One-cycle (Smith), PyTorch's two-phase cosine form with the group's base lr as max_lr:
 /// from base / div_factor up to base at step pct_start total - 1, then down to
 /// base / (div_factor final_div_factor) at step total - 1. @throws DomainError on bad settings
-Schedule one_cycle(std::int64_t total, double pct_start = 0.3, double div_factor = 25, double final_div_factor = 1e4);
+Schedule one_cycle(std::int64_t total, double pct_start = 0.3, double div_factor = 25,
+                   double final_div_factor = 1e4);
 
 /// Applies a schedule to every group of an optimizer: at construction each group's lr is set to
 /// lr(0, initial_lr); step() advances t and sets lr(t, initial_lr).
@@ -61,13 +63,13 @@ private:
 };
 
 struct PlateauOptions {
-    bool mode_max = false;     ///< false: the metric should decrease (a loss); true: increase (accuracy)
-    double factor = 0.1;       ///< lr *= factor on a plateau
+    bool mode_max = false;       ///< false: the metric should decrease (a loss); true: increase (accuracy)
+    double factor = 0.1;         ///< lr *= factor on a plateau
     std::int64_t patience = 10;  ///< steps without improvement tolerated
-    double threshold = 1e-4;   ///< relative improvement that counts (PyTorch's 'rel' mode)
+    double threshold = 1e-4;     ///< relative improvement that counts (PyTorch's 'rel' mode)
     std::int64_t cooldown = 0;   ///< steps to wait after a reduction
     double min_lr = 0;
-    double eps = 1e-8;         ///< reductions smaller than this are skipped
+    double eps = 1e-8;  ///< reductions smaller than this are skipped
 };
 /// Reduces every group's lr by `factor` when the metric has not improved for `patience` steps.
 template <class T>

@@ -86,7 +86,8 @@ TEST_CASE("nn checkpoint: training resumes from a checkpoint to exactly the same
 TEST_CASE("nn checkpoint: the safetensors layout, read back independently") {
     const std::string path = tmp("layout.safetensors");
     nn::TensorFile<float> f;
-    f.tensors = {{"w", Tensor<float>{{1.5f, -2.0f, 3.0f}, {4.0f, 5.0f, 6.25f}}.transpose()}, {"s", Tensor<float>::scalar(7.0f)}};
+    f.tensors = {{"w", Tensor<float>{{1.5f, -2.0f, 3.0f}, {4.0f, 5.0f, 6.25f}}.transpose()},
+                 {"s", Tensor<float>::scalar(7.0f)}};
     f.metadata = {{"note", "a \"quoted\" value"}};
     nn::save_safetensors(path, f);
     const std::vector<char> bytes = read_bytes(path);
@@ -144,7 +145,8 @@ TEST_CASE("nn checkpoint: missing, truncated and corrupt files, missing tensors,
     nn::Sequential<double> other;
     other.push_back(std::make_shared<nn::Linear<double>>(4, 5));
     const std::vector<double> before = other.parameters()[0].value().to_vector();
-    expect("tensor '0.weight' has shape [6,4] in the file, the model needs [5,4]", [&] { nn::load_checkpoint(path, other); });
+    expect("tensor '0.weight' has shape [6,4] in the file, the model needs [5,4]",
+           [&] { nn::load_checkpoint(path, other); });
     CHECK(other.parameters()[0].value().to_vector() == before);  // untouched
     auto bigger = make_model(1);
     bigger->push_back(std::make_shared<nn::Linear<double>>(3, 2));

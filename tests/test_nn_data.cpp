@@ -27,7 +27,8 @@ std::string tmp(const std::string& name) {
     return (fs::temp_directory_path() / ("tg_nn_data_" + std::to_string(::getpid()) + "_" + name)).string();
 }
 void write_bytes(const std::string& path, const std::vector<unsigned char>& b) {
-    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
+    std::ofstream(path, std::ios::binary)
+        .write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
 }
 std::vector<unsigned char> read_bytes(const std::string& path) {
     std::ifstream f(path, std::ios::binary);
@@ -62,8 +63,9 @@ TEST_CASE("nn data: IDX round trip, plain and gzip") {
     nn::write_idx(gz, d);
     nn::write_idx(plain, d);
     CHECK(read_bytes(gz)[0] == 0x1f);
-    CHECK(read_bytes(plain) == std::vector<unsigned char>({0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 2, 0, 20, 40, 60,
-                                                           80, 100, 120, 140, 160, 180, 200, 220}));
+    CHECK(read_bytes(plain) ==
+          std::vector<unsigned char>({0, 0, 8, 3,  0,  0,  0,  2,   0,   0,   0,   3,   0,   0,
+                                      0, 2, 0, 20, 40, 60, 80, 100, 120, 140, 160, 180, 200, 220}));
     fs::remove(gz);
     fs::remove(plain);
 }

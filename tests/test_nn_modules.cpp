@@ -77,8 +77,8 @@ TEST_CASE("nn module: nested names, buffers, train and eval propagate") {
     Net net;
     std::vector<std::string> names;
     for (auto& [n, p] : net.named_parameters()) names.push_back(n);
-    CHECK(names == std::vector<std::string>{"scale", "encoder.fc.weight", "encoder.fc.bias", "encoder.bn.weight",
-                                            "encoder.bn.bias"});
+    CHECK(names == std::vector<std::string>{"scale", "encoder.fc.weight", "encoder.fc.bias",
+                                            "encoder.bn.weight", "encoder.bn.bias"});
     const auto bufs = net.named_buffers();
     REQUIRE(bufs.size() == 3);
     CHECK(bufs[0].first == "encoder.bn.running_mean");
@@ -141,7 +141,8 @@ TEST_CASE("nn Linear: y = x W^T + b, the gradient in W's own layout, and errors"
 
 TEST_CASE("nn linear: reverse, forward and second order against finite differences") {
     auto f = [](const std::vector<Var<double>>& p) { return tg::sum(tg::sin(nn::linear(p[0], p[1], p[2]))); };
-    const std::vector<Tensor<double>> in = {tg::normal<double>({4, 3}), tg::normal<double>({2, 3}), tg::normal<double>({2})};
+    const std::vector<Tensor<double>> in = {tg::normal<double>({4, 3}), tg::normal<double>({2, 3}),
+                                            tg::normal<double>({2})};
     const tg::GradcheckReport r = tg::gradcheck(f, in, {.forward = true});
     CHECK_MESSAGE(r.ok, r.str());
     auto g = [](const std::vector<Var<double>>& p) { return tg::sum(tg::tanh(nn::linear(p[0], p[1]))); };
@@ -150,7 +151,8 @@ TEST_CASE("nn linear: reverse, forward and second order against finite differenc
     // Second order: s(W, b) = |dL/dW|^2 through the recorded gradient, differentiated again,
     // against central differences of s computed from first-order gradients.
     const Var<double> X(in[0]);
-    auto s_of = [&](const Tensor<double>& w, const Tensor<double>& b, bool record, std::vector<Tensor<double>>* g2) {
+    auto s_of = [&](const Tensor<double>& w, const Tensor<double>& b, bool record,
+                    std::vector<Tensor<double>>* g2) {
         Var<double> W(w, true), B(b, true);
         Var<double> y = tg::sum(tg::sin(nn::linear(X, W, B)));
         auto gw = tg::gradients(y, {W}, Tensor<double>::scalar(1.0), {.create_graph = record});
@@ -169,8 +171,11 @@ TEST_CASE("nn linear: reverse, forward and second order against finite differenc
             Tensor<double> plus = in[1 + which].clone(), minus = in[1 + which].clone();
             plus.data()[k] += h;
             minus.data()[k] -= h;
-            const double num = which == 0 ? (s_of(plus, in[2], false, nullptr) - s_of(minus, in[2], false, nullptr)) / (2 * h)
-                                          : (s_of(in[1], plus, false, nullptr) - s_of(in[1], minus, false, nullptr)) / (2 * h);
+            const double num = which == 0
+                                   ? (s_of(plus, in[2], false, nullptr) - s_of(minus, in[2], false, nullptr)) /
+                                         (2 * h)
+                                   : (s_of(in[1], plus, false, nullptr) - s_of(in[1], minus, false, nullptr)) /
+                                         (2 * h);
             CHECK(g2[which].data()[k] == doctest::Approx(num).epsilon(1e-6));
         }
 }
@@ -182,7 +187,7 @@ TEST_CASE("nn Dropout: fresh masks per call, reproducible under a seed, identity
     nn::Dropout<double> d2(0.5);
     const Var<double> x(tg::ones<double>({1000}));
     const Tensor<double> a = d1.forward(x).value(), b = d1.forward(x).value();
-    CHECK(a.to_vector() != b.to_vector());             // a fresh mask each call
+    CHECK(a.to_vector() != b.to_vector());                      // a fresh mask each call
     CHECK(d2.forward(x).value().to_vector() == a.to_vector());  // same seed, same sequence
     double kept = 0;
     for (double v : a.to_vector()) {
@@ -199,7 +204,8 @@ TEST_CASE("nn Dropout: fresh masks per call, reproducible under a seed, identity
 TEST_CASE("nn layers: Conv2d, pools, Flatten, LayerNorm, Embedding, activations in a Sequential") {
     tg::manual_seed(5);
     nn::Sequential<double> net;
-    auto conv = net.push_back(std::make_shared<nn::Conv2d<double>>(1, 4, tg::Pair{3, 3}, tg::Conv2dOptions{.padding = {1, 1}}));
+    auto conv = net.push_back(
+        std::make_shared<nn::Conv2d<double>>(1, 4, tg::Pair{3, 3}, tg::Conv2dOptions{.padding = {1, 1}}));
     net.push_back(std::make_shared<nn::BatchNorm2d<double>>(4));
     net.push_back(std::make_shared<nn::GELU<double>>());
     net.push_back(std::make_shared<nn::MaxPool2d<double>>(tg::Pool2dOptions{.kernel = {2, 2}}));
@@ -216,7 +222,8 @@ TEST_CASE("nn layers: Conv2d, pools, Flatten, LayerNorm, Embedding, activations 
     CHECK(conv->weight.has_grad());
     CHECK(net.num_parameters() == 4 * 9 + 4 + 4 + 4 + 4 + 4);
     const std::string s = nn::summary(net);
-    CHECK(s.find("Conv2d(in=1, out=4, kernel=(3, 3), stride=(1, 1), padding=(1, 1), bias=true)") != std::string::npos);
+    CHECK(s.find("Conv2d(in=1, out=4, kernel=(3, 3), stride=(1, 1), padding=(1, 1), bias=true)") !=
+          std::string::npos);
     CHECK(s.find("BatchNorm2d(4, eps=1e-05, momentum=0.1, affine=true)") != std::string::npos);
 
     nn::Embedding<double> emb(5, 3);
@@ -263,7 +270,8 @@ TEST_CASE("nn init: seeded, and the statistics and bounds of each initializer") 
     CHECK(stats(a)[2] <= std::sqrt(6.0 / 200.0));
     CHECK(stats(a)[1] == doctest::Approx(std::sqrt(2.0 / 200.0)).epsilon(0.02));
     // leaky_relu gain sqrt(2 / (1 + a^2)); conv fans count the receptive field.
-    CHECK(nn::init::calculate_gain(nn::init::Nonlinearity::leaky_relu, 0.2) == doctest::Approx(std::sqrt(2.0 / 1.04)));
+    CHECK(nn::init::calculate_gain(nn::init::Nonlinearity::leaky_relu, 0.2) ==
+          doctest::Approx(std::sqrt(2.0 / 1.04)));
     CHECK(nn::init::calculate_gain(nn::init::Nonlinearity::tanh) == doctest::Approx(5.0 / 3.0));
     CHECK(nn::init::fans({16, 8, 3, 3}) == std::pair<double, double>{72.0, 144.0});
     CHECK_THROWS_AS(nn::init::fans({5}), tg::ShapeError);

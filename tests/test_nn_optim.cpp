@@ -36,12 +36,14 @@ Vec grad_of(const Vec& w, double a) {
 // Runs `steps` optimizer steps through the tape and the reference loop, and compares every value.
 template <class Make>
 void check_trajectory(Make make, const RefStep& ref, int steps = 6) {
-    Var<double> p1(Tensor<double>::from_vector(w1_0), true), p2(Tensor<double>::from_vector(w2_0, {2, 2}), true);
+    Var<double> p1(Tensor<double>::from_vector(w1_0), true),
+        p2(Tensor<double>::from_vector(w2_0, {2, 2}), true);
     auto opt = make(p1, p2);
     Vec r1 = w1_0, r2 = w2_0;
     for (int t = 1; t <= steps; ++t) {
         opt.zero_grad();
-        Var<double> loss = tg::sum(tg::square(p1) * a1 + tg::sin(p1)) + tg::sum(tg::square(p2) * a2 + tg::sin(p2));
+        Var<double> loss = tg::sum(tg::square(p1) * a1 + tg::sin(p1)) +
+                           tg::sum(tg::square(p2) * a2 + tg::sin(p2));
         loss.backward();
         opt.step();
         ref(r1, grad_of(r1, a1), t, 0);
@@ -73,8 +75,9 @@ TEST_CASE("nn optim: SGD plain, momentum with dampening, Nesterov, weight decay,
         RefState st;
         check_trajectory(
             [&](Var<double>& p1, Var<double>& p2) {
-                return nn::SGD<double>(std::vector<nn::ParamGroup<double>>{{{p1}, 0.1, 0.01}, {{p2}, 0.05}},
-                                       {.lr = 0.5, .momentum = mu, .dampening = damp, .weight_decay = 0, .nesterov = nesterov});
+                return nn::SGD<double>(
+                    std::vector<nn::ParamGroup<double>>{{{p1}, 0.1, 0.01}, {{p2}, 0.05}},
+                    {.lr = 0.5, .momentum = mu, .dampening = damp, .weight_decay = 0, .nesterov = nesterov});
             },
             [&](Vec& w, const Vec& g0, int t, int which) {
                 Vec& b = st.M(which, w.size());
@@ -96,8 +99,9 @@ TEST_CASE("nn optim: Adam with bias correction, L2 weight decay and AMSGrad") {
         RefState st;
         check_trajectory(
             [&](Var<double>& p1, Var<double>& p2) {
-                return nn::Adam<double>(std::vector<Var<double>>{p1, p2},
-                                        {.lr = lr, .beta1 = b1, .beta2 = b2, .eps = eps, .weight_decay = wd, .amsgrad = ams});
+                return nn::Adam<double>(
+                    std::vector<Var<double>>{p1, p2},
+                    {.lr = lr, .beta1 = b1, .beta2 = b2, .eps = eps, .weight_decay = wd, .amsgrad = ams});
             },
             [&](Vec& w, const Vec& g0, int t, int which) {
                 Vec &m = st.M(which, w.size()), &v = st.V(which, w.size()), &vmax = st.U(which, w.size());
@@ -120,7 +124,8 @@ TEST_CASE("nn optim: AdamW decouples the weight decay") {
     RefState st;
     check_trajectory(
         [&](Var<double>& p1, Var<double>& p2) {
-            return nn::AdamW<double>(std::vector<Var<double>>{p1, p2}, {.lr = lr, .beta1 = b1, .beta2 = b2, .eps = eps, .weight_decay = wd});
+            return nn::AdamW<double>(std::vector<Var<double>>{p1, p2},
+                                     {.lr = lr, .beta1 = b1, .beta2 = b2, .eps = eps, .weight_decay = wd});
         },
         [&](Vec& w, const Vec& g, int t, int which) {
             Vec &m = st.M(which, w.size()), &v = st.V(which, w.size());
@@ -136,12 +141,17 @@ TEST_CASE("nn optim: AdamW decouples the weight decay") {
 TEST_CASE("nn optim: RMSprop plain, centered, with momentum and weight decay") {
     for (int variant = 0; variant < 3; ++variant) {
         const bool centered = variant >= 1;
-        const double lr = 0.01, alpha = 0.9, eps = 1e-8, mu = variant == 2 ? 0.5 : 0.0, wd = variant == 2 ? 0.03 : 0.0;
+        const double lr = 0.01, alpha = 0.9, eps = 1e-8, mu = variant == 2 ? 0.5 : 0.0,
+                     wd = variant == 2 ? 0.03 : 0.0;
         RefState st;
         check_trajectory(
             [&](Var<double>& p1, Var<double>& p2) {
-                return nn::RMSprop<double>(std::vector<Var<double>>{p1, p2},
-                                           {.lr = lr, .alpha = alpha, .eps = eps, .weight_decay = wd, .momentum = mu, .centered = centered});
+                return nn::RMSprop<double>(std::vector<Var<double>>{p1, p2}, {.lr = lr,
+                                                                              .alpha = alpha,
+                                                                              .eps = eps,
+                                                                              .weight_decay = wd,
+                                                                              .momentum = mu,
+                                                                              .centered = centered});
             },
             [&](Vec& w, const Vec& g0, int, int which) {
                 Vec &v = st.V(which, w.size()), &ga = st.M(which, w.size()), &b = st.U(which, w.size());
@@ -169,8 +179,9 @@ TEST_CASE("nn optim: Adagrad with lr decay, initial accumulator and weight decay
     RefState st;
     check_trajectory(
         [&](Var<double>& p1, Var<double>& p2) {
-            return nn::Adagrad<double>(std::vector<Var<double>>{p1, p2},
-                                       {.lr = lr, .lr_decay = decay, .weight_decay = wd, .initial_accumulator_value = init, .eps = eps});
+            return nn::Adagrad<double>(
+                std::vector<Var<double>>{p1, p2},
+                {.lr = lr, .lr_decay = decay, .weight_decay = wd, .initial_accumulator_value = init, .eps = eps});
         },
         [&](Vec& w, const Vec& g0, int t, int which) {
             Vec& s = st.M(which, w.size());
@@ -190,7 +201,8 @@ TEST_CASE("nn optim: Lion and LAMB") {
         RefState st;
         check_trajectory(
             [&](Var<double>& p1, Var<double>& p2) {
-                return nn::Lion<double>(std::vector<Var<double>>{p1, p2}, {.lr = lr, .beta1 = b1, .beta2 = b2, .weight_decay = wd});
+                return nn::Lion<double>(std::vector<Var<double>>{p1, p2},
+                                        {.lr = lr, .beta1 = b1, .beta2 = b2, .weight_decay = wd});
             },
             [&](Vec& w, const Vec& g, int, int which) {
                 Vec& m = st.M(which, w.size());
@@ -206,7 +218,8 @@ TEST_CASE("nn optim: Lion and LAMB") {
         RefState st;
         check_trajectory(
             [&](Var<double>& p1, Var<double>& p2) {
-                return nn::Lamb<double>(std::vector<Var<double>>{p1, p2}, {.lr = lr, .beta1 = b1, .beta2 = b2, .eps = eps, .weight_decay = wd});
+                return nn::Lamb<double>(std::vector<Var<double>>{p1, p2},
+                                        {.lr = lr, .beta1 = b1, .beta2 = b2, .eps = eps, .weight_decay = wd});
             },
             [&](Vec& w, const Vec& g, int t, int which) {
                 Vec &m = st.M(which, w.size()), &v = st.V(which, w.size());
@@ -215,7 +228,8 @@ TEST_CASE("nn optim: Lion and LAMB") {
                 for (std::size_t k = 0; k < w.size(); ++k) {
                     m[k] = b1 * m[k] + (1 - b1) * g[k];
                     v[k] = b2 * v[k] + (1 - b2) * g[k] * g[k];
-                    r[k] = (m[k] / (1 - std::pow(b1, t))) / (std::sqrt(v[k] / (1 - std::pow(b2, t))) + eps) + wd * w[k];
+                    r[k] = (m[k] / (1 - std::pow(b1, t))) / (std::sqrt(v[k] / (1 - std::pow(b2, t))) + eps) +
+                           wd * w[k];
                     wn += w[k] * w[k];
                     rn += r[k] * r[k];
                 }
@@ -266,7 +280,8 @@ TEST_CASE("nn optim: float32 parameters, and the errors") {
 }
 
 TEST_CASE("nn clip: global norm, by value, no gradient, NaN gradients") {
-    Var<double> a(Tensor<double>{3.0, 0.0}, true), b(Tensor<double>{0.0}, true), none(Tensor<double>{5.0}, true);
+    Var<double> a(Tensor<double>{3.0, 0.0}, true), b(Tensor<double>{0.0}, true),
+        none(Tensor<double>{5.0}, true);
     tg::sum(tg::square(a) * 0.5).backward();  // grad a = (3, 0)
     tg::sum(b * 4.0).backward();              // grad b = 4: global norm 5; `none` has no gradient
     const std::vector<Var<double>> ps = {a, b, none};

@@ -95,16 +95,16 @@ TEST_CASE("nn schedule: ReduceLROnPlateau with patience, cooldown and min_lr") {
     Var<double> a(Tensor<double>{1.0}, true);
     nn::SGD<double> opt(std::vector<Var<double>>{a}, {.lr = 1.0});
     nn::ReduceLROnPlateau<double> p(opt, {.factor = 0.5, .patience = 2, .cooldown = 1, .min_lr = 0.3});
-    CHECK_FALSE(p.step(10));  // best 10
-    CHECK_FALSE(p.step(9));   // better
-    CHECK_FALSE(p.step(9));   // bad 1
-    CHECK_FALSE(p.step(9.5)); // bad 2
-    CHECK(p.step(9));         // bad 3 > patience: halve
+    CHECK_FALSE(p.step(10));   // best 10
+    CHECK_FALSE(p.step(9));    // better
+    CHECK_FALSE(p.step(9));    // bad 1
+    CHECK_FALSE(p.step(9.5));  // bad 2
+    CHECK(p.step(9));          // bad 3 > patience: halve
     CHECK(opt.lr() == 0.5);
-    CHECK_FALSE(p.step(9));   // cooldown
+    CHECK_FALSE(p.step(9));  // cooldown
     CHECK_FALSE(p.step(9));
     CHECK_FALSE(p.step(9));
-    CHECK(p.step(9));         // reduced to min_lr
+    CHECK(p.step(9));  // reduced to min_lr
     CHECK(opt.lr() == 0.3);
     for (int i = 0; i < 5; ++i) CHECK_FALSE(p.step(9));  // at min_lr: nothing more
     CHECK(opt.lr() == 0.3);
