@@ -139,7 +139,11 @@ int main(int argc, char** argv) {
         std::printf("epoch %2d  train loss %.4f  test accuracy %.4f  lr %.2e  %.1f s\n", epoch,
                     loss_sum / static_cast<double>(step), acc, opt.lr(), t);
         if (!o.checkpoint.empty())  // model and optimizer state, readable by the safetensors package
-            nn::save_checkpoint(o.checkpoint, model, &opt, {{"epoch", std::to_string(epoch)}});
+            nn::save_checkpoint(o.checkpoint, model, &opt,
+                                {{"epoch", std::to_string(epoch)},
+                                 {"input_mean", std::to_string(mean)},
+                                 {"input_std", std::to_string(sd)},
+                                 {"test_accuracy", std::to_string(acc)}});
         std::fflush(stdout);
     }
     std::printf("trained %d epochs in %.1f s\n", o.epochs, wall);

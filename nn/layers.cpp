@@ -232,7 +232,7 @@ template <class T>
 Var<T> Embedding<T>::forward(const Var<T>& x) {
     IndexArray idx{x.shape(), {}};
     for (T v : x.value().to_vector()) {
-        if (!(std::floor(v) == v))
+        if (!(std::floor(v) == v && std::abs(v) < T(1e15)))  // also keeps the cast below defined
             throw DomainError("Embedding: an index must be an integer, got " + std::to_string(v));
         idx.data.push_back(static_cast<index_t>(v));
     }
