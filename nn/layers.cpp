@@ -126,6 +126,34 @@ std::string Conv2d<T>::describe() const {
 }
 
 template <class T>
+Conv1d<T>::Conv1d(index_t in, index_t out, index_t k, const Conv1dOptions& o, bool with_bias, Generator& gen)
+    : options(o) {
+    if (o.groups <= 0 || in % o.groups != 0 || out % o.groups != 0)
+        throw ShapeError("Conv1d: groups " + std::to_string(o.groups) + " must divide in " +
+                         std::to_string(in) + " and out " + std::to_string(out));
+    Tensor<T> w = zeros<T>({out, in / o.groups, k});
+    init::default_weight_(w, gen);
+    weight = this->register_parameter("weight", w);
+    if (with_bias) {
+        Tensor<T> b = zeros<T>({out});
+        init::default_bias_(b, static_cast<double>(in / o.groups * k), gen);
+        bias = this->register_parameter("bias", b);
+    }
+}
+template <class T>
+Var<T> Conv1d<T>::forward(const Var<T>& x) {
+    return conv1d(x, weight, bias, options);
+}
+template <class T>
+std::string Conv1d<T>::describe() const {
+    const Shape& s = weight.shape();
+    return "Conv1d(in=" + std::to_string(s[1] * options.groups) + ", out=" + std::to_string(s[0]) +
+           ", kernel=" + std::to_string(s[2]) + ", stride=" + std::to_string(options.stride) +
+           ", padding=" + std::to_string(options.padding) + ", bias=" + (bias.defined() ? "true" : "false") +
+           ")";
+}
+
+template <class T>
 std::string MaxPool2d<T>::describe() const {
     return "MaxPool2d(kernel=" + pair_str(options.kernel) + ", stride=" + pair_str(options.stride) + ")";
 }
@@ -219,6 +247,43 @@ std::string LayerNorm<T>::describe() const {
 }
 
 template <class T>
+GroupNorm<T>::GroupNorm(int groups, index_t channels, double eps, bool affine)
+    : groups(groups), channels(channels), eps(eps) {
+    if (groups <= 0 || channels % groups != 0)
+        throw ShapeError("GroupNorm: groups " + std::to_string(groups) + " must divide the " +
+                         std::to_string(channels) + " channels");
+    if (affine) {
+        weight = this->register_parameter("weight", ones<T>({channels}));
+        bias = this->register_parameter("bias", zeros<T>({channels}));
+    }
+}
+template <class T>
+Var<T> GroupNorm<T>::forward(const Var<T>& x) {
+    return group_norm(x, groups, weight, bias, eps);
+}
+template <class T>
+std::string GroupNorm<T>::describe() const {
+    std::ostringstream os;
+    os << "GroupNorm(" << groups << ", " << channels << ", eps=" << eps << ")";
+    return os.str();
+}
+
+template <class T>
+RMSNorm<T>::RMSNorm(const Shape& shape, double eps, bool affine) : normalized_shape(shape), eps(eps) {
+    if (affine) weight = this->register_parameter("weight", ones<T>(shape));
+}
+template <class T>
+Var<T> RMSNorm<T>::forward(const Var<T>& x) {
+    return rms_norm(x, normalized_shape, weight, eps);
+}
+template <class T>
+std::string RMSNorm<T>::describe() const {
+    std::ostringstream os;
+    os << "RMSNorm(" << normalized_shape.str() << ", eps=" << eps << ")";
+    return os.str();
+}
+
+template <class T>
 Embedding<T>::Embedding(index_t num, index_t dim, Generator& gen) {
     Tensor<T> w = zeros<T>({num, dim});
     init::normal_(w, 0.0, 1.0, gen);
@@ -254,7 +319,10 @@ std::string Embedding<T>::describe() const {
     template class Dropout<T>;                                              \
     template class BatchNorm<T>;                                            \
     template class LayerNorm<T>;                                            \
-    template class Embedding<T>;
+    template class Embedding<T>;                                            \
+    template class Conv1d<T>;                                               \
+    template class GroupNorm<T>;                                            \
+    template class RMSNorm<T>;
 TG_LAYERS_INSTANTIATE(float)
 TG_LAYERS_INSTANTIATE(double)
 #undef TG_LAYERS_INSTANTIATE

@@ -43,6 +43,18 @@ public:
     Conv2dOptions options;
 };
 
+/// 1-D convolution, weight (out, in / groups, k), bias (out); torch's default init.
+template <class T>
+class Conv1d : public Module<T> {
+public:
+    Conv1d(index_t in, index_t out, index_t kernel, const Conv1dOptions& o = {}, bool bias = true,
+           Generator& gen = default_generator());
+    Var<T> forward(const Var<T>& x) override;
+    std::string describe() const override;
+    Var<T> weight, bias;
+    Conv1dOptions options;
+};
+
 template <class T>
 class MaxPool2d : public Module<T> {
 public:
@@ -139,6 +151,32 @@ public:
     double eps;
 };
 
+/// Group normalization of (N, C, ...) with C / groups channels per group; weight 1, bias 0 (C).
+/// @throws ShapeError if groups does not divide channels
+template <class T>
+class GroupNorm : public Module<T> {
+public:
+    GroupNorm(int groups, index_t channels, double eps = 1e-5, bool affine = true);
+    Var<T> forward(const Var<T>& x) override;
+    std::string describe() const override;
+    Var<T> weight, bias;
+    int groups;
+    index_t channels;
+    double eps;
+};
+
+/// RMS normalization over the last normalized_shape.size() axes; weight 1 of normalized_shape.
+template <class T>
+class RMSNorm : public Module<T> {
+public:
+    explicit RMSNorm(const Shape& normalized_shape, double eps = 1e-6, bool affine = true);
+    Var<T> forward(const Var<T>& x) override;
+    std::string describe() const override;
+    Var<T> weight;
+    Shape normalized_shape;
+    double eps;
+};
+
 /// A lookup table: weight (num, dim) ~ N(0, 1) (torch's default). forward(indices) takes the
 /// indices as an IndexArray; forward(Var) accepts a Var holding integer values (for Sequential).
 /// @throws IndexError for an index outside [0, num); DomainError for a non-integer value
@@ -171,6 +209,12 @@ extern template class BatchNorm<double>;
 extern template class LayerNorm<float>;
 extern template class LayerNorm<double>;
 extern template class Embedding<float>;
+extern template class Conv1d<float>;
+extern template class Conv1d<double>;
+extern template class GroupNorm<float>;
+extern template class GroupNorm<double>;
+extern template class RMSNorm<float>;
+extern template class RMSNorm<double>;
 extern template class Embedding<double>;
 
 }  // namespace tg::nn

@@ -233,6 +233,18 @@ TEST_CASE("nn layers: Conv2d, pools, Flatten, LayerNorm, Embedding, activations 
     CHECK_THROWS_AS(emb.forward(Var<double>(Tensor<double>{0.5})), tg::DomainError);
     CHECK_THROWS_AS(emb.forward(Var<double>(Tensor<double>{5.0})), tg::IndexError);
 
+    // Conv1d, GroupNorm, RMSNorm.
+    nn::Sequential<double> seq1d;
+    auto c1 = seq1d.push_back(std::make_shared<nn::Conv1d<double>>(2, 4, 3, tg::Conv1dOptions{.padding = 1}));
+    seq1d.push_back(std::make_shared<nn::GroupNorm<double>>(2, 4));
+    seq1d.push_back(std::make_shared<nn::RMSNorm<double>>(tg::Shape{5}));
+    Var<double> z = seq1d.forward(Var<double>(tg::normal<double>({3, 2, 5})));
+    CHECK(z.shape() == tg::Shape{3, 4, 5});
+    CHECK(c1->weight.shape() == tg::Shape{4, 2, 3});
+    CHECK(seq1d.num_parameters() == 4 * 2 * 3 + 4 + 4 + 4 + 5);
+    CHECK(nn::summary(seq1d).find("GroupNorm(2, 4, eps=1e-05)") != std::string::npos);
+    CHECK_THROWS_AS(nn::GroupNorm<double>(3, 4), tg::ShapeError);
+
     nn::LeakyReLU<double> lr(0.1);
     CHECK(lr.forward(Var<double>(Tensor<double>{-2.0})).item() == doctest::Approx(-0.2));
     CHECK(lr.describe() == "LeakyReLU(negative_slope=0.1)");
