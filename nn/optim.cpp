@@ -71,6 +71,10 @@ void Optimizer<T>::step() {
             ParamState<T>& s = state_[gi][i];
             ++s.step;
             update(group, s, wc.data(), gc.data(), w.numel());
+            // Rules create their state flat; give it the parameter's shape (a view, once) so that
+            // state(g, i) and checkpoints show it as PyTorch does.
+            for (auto& [key, t] : s.tensors)
+                if (!(t.shape() == w.shape()) && t.numel() == w.numel()) t = t.reshape(w.shape());
             if (!direct) w.assign(wc);
         }
     }
