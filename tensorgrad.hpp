@@ -45,3 +45,5 @@
 #include "solvers/quadrature_var.hpp"
 #include "solvers/roots.hpp"
 #include "solvers/roots_functions.hpp"
+// nn: modules and training (tg::nn)
+#include "nn/nn.hpp"

@@ -30,3 +30,7 @@ function(tg_apply_sanitizers target)
     target_link_options(${target} PUBLIC -fsanitize=address,undefined)
   endif()
 endfunction()
+
+# nn: IDX readers (Fashion-MNIST's .gz files) through zlib.
+find_package(ZLIB REQUIRED)
+target_link_libraries(tg_deps_private INTERFACE ZLIB::ZLIB)

@@ -1,0 +1,12 @@
+#pragma once
+// tg::nn: modules, initializers, optimizers, clipping, schedules, data, progress, checkpoints.
+#include "activations.hpp"
+#include "checkpoint.hpp"
+#include "clip.hpp"
+#include "data.hpp"
+#include "init.hpp"
+#include "layers.hpp"
+#include "module.hpp"
+#include "optim.hpp"
+#include "progress.hpp"
+#include "schedule.hpp"
