@@ -264,9 +264,13 @@ Var<T> kl_div(const Var<T>& input, const Var<T>& target, Reduction r, bool log_t
 }
 
 template <class T>
-Var<T> cosine_similarity(const Var<T>& a, const Var<T>& b, int axis, double eps) {
-    const int rank = std::max(a.dim(), b.dim());
-    const int ax = normalize_axis(axis, rank, "cosine_similarity");
+Var<T> cosine_similarity(const Var<T>& a_in, const Var<T>& b_in, int axis, double eps) {
+    // Both broadcast to their common shape first (as PyTorch does), so `axis` names an axis of
+    // that shape and each norm is taken over the same extent as the dot product.
+    const Shape common = broadcast_shapes(a_in.shape(), b_in.shape(), "cosine_similarity");
+    const Var<T> a = a_in.shape() == common ? a_in : broadcast_to(a_in, common);
+    const Var<T> b = b_in.shape() == common ? b_in : broadcast_to(b_in, common);
+    const int ax = normalize_axis(axis, static_cast<int>(common.size()), "cosine_similarity");
     const Shape axes{ax};
     const T e2 = static_cast<T>(eps * eps);
     // |v|^2 clamped below at eps^2, each vector on its own (PyTorch 1.13); the clamp's mask is a

@@ -354,8 +354,24 @@ template <class T>
 Var<T> norm(const Var<T>& x, double p, const Shape& axes, bool keepdims) {
     if (p == 1) return sum(abs(x), axes, keepdims);
     if (p == 2) return apply<ops::Norm2, T>(ops::axes_attrs(axes, keepdims), x);
-    if (std::isinf(p) && p > 0) return amax(abs(x), axes, keepdims);
-    throw DomainError("norm: p must be 1, 2 or infinity, got " + std::to_string(p));
+    if (std::isinf(p)) return p > 0 ? amax(abs(x), axes, keepdims) : amin(abs(x), axes, keepdims);
+    if (!(p >= 1 || p == 0))
+        throw DomainError("norm: p must be 0, >= 1 or +-infinity (p < 1 is not a norm), got " + std::to_string(p));
+    const Var<T> ax = abs(x);
+    if (p == 0)  // the number of nonzeros (NaN counts): piecewise constant, derivative 0
+        return Var<T>(tg::sum(tg::sub(Tensor<T>::scalar(T(1)), tg::equal(ax.value(), Tensor<T>::scalar(T(0)))),
+                              axes, keepdims));
+    // (sum |x|^p)^(1/p) = m (sum (|x| / m)^p)^(1/p) for any constant m > 0: with m the largest |x|
+    // of each reduced group, no power overflows or underflows to 0 (|x|^p of 1e4 at p = 100 would),
+    // and m held constant leaves the derivative exact. A group of zeros (m = 0) has norm 0 and, as
+    // for p = 2, gradient 0: its sum is shifted to 1 (a finite derivative of the root) and the
+    // result masked, both constants.
+    const Tensor<T> m = tg::amax(ax.value(), axes, true);
+    const Tensor<T> zero = tg::equal(m, Tensor<T>::scalar(T(0)));
+    const Var<T> mc(tg::add(m, zero));  // 1 in zero groups
+    const Var<T> s = sum(pow(ax / mc, T(p)), axes, true) + Var<T>(zero);
+    const Var<T> n = pow(s, T(1 / p)) * mc * Var<T>(tg::sub(Tensor<T>::scalar(T(1)), zero));
+    return keepdims ? n : reshape(n, tg::sum(m, axes, false).shape());
 }
 
 template <class T>

@@ -137,7 +137,9 @@ Tensor<T> argmax(const Var<T>& x);
 template <class T>
 Tensor<T> argmin(const Var<T>& x);
 /// Vector norm over axes (all when empty): p = 1 (sum |x|), 2 (Euclidean, overflow-safe; gradient
-/// 0 at x = 0), INFINITY (max |x|; ties share). @throws DomainError for any other p
+/// 0 at x = 0), any p > 1 ((sum |x|^p)^(1/p), scaled by the largest |x| so nothing overflows;
+/// gradient 0 for a group of zeros), INFINITY (max |x|; ties share), -INFINITY (min |x|), 0 (the
+/// number of nonzeros, derivative 0). @throws DomainError for p < 1 other than 0, or NaN
 template <class T>
 Var<T> norm(const Var<T>& x, double p = 2, const Shape& axes = {}, bool keepdims = false);
 /// Frobenius norm of the last two axes (of each matrix of a batch).

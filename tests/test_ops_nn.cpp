@@ -439,6 +439,15 @@ TEST_CASE("kl_div (log-input convention) and cosine_similarity match torch") {
                                       Var<double>(Tensor<double>{{1e-4, 1e-4}}), 1, 1e-8)
                     .value(),
                 ref_cos_eps);
+    // shapes broadcast before the axis is taken: (3, 5) against (5) along the last axis equals the
+    // same with the row repeated (it used to take b's norm along an axis b does not have)
+    const Tensor<double> row = Tensor<double>::from_vector(G, {3, 5}).slice(0, 1, 2).reshape({5});
+    const Tensor<double> rows = row.reshape({1, 5}).broadcast_to({3, 5}).contiguous();
+    check_close(tg::cosine_similarity(logits(), Var<double>(row), -1).value(),
+                tg::cosine_similarity(logits(), Var<double>(rows), -1).value().to_vector());
+    check_close(tg::cosine_similarity(Var<double>(row), logits(), 1).value(),
+                tg::cosine_similarity(Var<double>(rows), logits(), 1).value().to_vector());
+    CHECK_THROWS_AS(tg::cosine_similarity(logits(), Var<double>(Tensor<double>(tg::Shape{4})), 1), tg::ShapeError);
 }
 
 TEST_CASE("layer_norm, batch_norm, group_norm and instance_norm match torch") {

@@ -349,8 +349,38 @@ TEST_CASE("norms: L1, L2, Frobenius, inf; no overflow; gradient 0 at 0") {
     CHECK(same(weighted_grad([](const Var<double>& v) { return tg::norm(v); }, T1({3, -4}),
                              Tensor<double>::scalar(1)),
                T1({0.6, -0.8})));
-    CHECK_THROWS_WITH_AS(tg::norm(Var<double>(x), 3), doctest::Contains("norm: p must be 1, 2 or infinity"),
+    CHECK_THROWS_WITH_AS(tg::norm(Var<double>(x), 0.5), doctest::Contains("norm: p must be 0, >= 1 or +-infinity"),
                          tg::DomainError);
+    CHECK_THROWS_AS(tg::norm(Var<double>(x), -2), tg::DomainError);
+    CHECK_THROWS_AS(tg::norm(Var<double>(x), NAN), tg::DomainError);
+    CHECK(tg::norm(Var<double>(x), -INFINITY).item() == 0);
+    CHECK(tg::norm(Var<double>(x), 0).item() == 3);  // nonzeros
+    CHECK(same(tg::norm(Var<double>(x), 0, {1}).value(), T1({2, 1})));
+}
+
+TEST_CASE("norm with a general p: value, gradient, no overflow, zero groups") {
+    // (1 + 8 + 27)^(1/3) and d/dx_i = x_i^2 / 36^(2/3)
+    const Tensor<double> x = T1({1, -2, 3});
+    CHECK(tg::norm(Var<double>(x), 3).item() == doctest::Approx(std::cbrt(36.0)).epsilon(1e-15));
+    const double s = std::pow(36.0, 2.0 / 3.0);
+    const Tensor<double> g = weighted_grad([](const Var<double>& v) { return tg::norm(v, 3); }, x,
+                                           Tensor<double>::scalar(1));
+    CHECK(g.to_vector()[0] == doctest::Approx(1 / s).epsilon(1e-14));
+    CHECK(g.to_vector()[1] == doctest::Approx(-4 / s).epsilon(1e-14));
+    CHECK(g.to_vector()[2] == doctest::Approx(9 / s).epsilon(1e-14));
+    // |x|^100 of 1e4 overflows double; the scaled form does not: (2 * 1e400)^(1/100) = 1e4 2^0.01
+    CHECK(tg::norm(Var<double>(T1({1e4, -1e4})), 100).item() ==
+          doctest::Approx(1e4 * std::pow(2.0, 0.01)).epsilon(1e-14));
+    const Var<float> tiny(Tensor<float>::from_vector({3e-30f, 4e-30f}));
+    CHECK(tg::norm(tiny, 4).item() == doctest::Approx(std::pow(81.0 + 256.0, 0.25) * 1e-30).epsilon(1e-6));
+    // a group of zeros: norm 0, gradient 0 (not NaN); the other group unaffected
+    const Tensor<double> z = T2({0, 0, 3, 4}, {2, 2});
+    CHECK(same(tg::norm(Var<double>(z), 3, {1}).value(), T1({0, std::cbrt(91.0)})));
+    const Tensor<double> gz = weighted_grad([](const Var<double>& v) { return tg::norm(v, 3, {1}); }, z,
+                                            T1({1, 1}));
+    CHECK(gz.to_vector()[0] == 0);
+    CHECK(gz.to_vector()[1] == 0);
+    CHECK(gz.to_vector()[2] == doctest::Approx(9 / std::pow(91.0, 2.0 / 3.0)).epsilon(1e-14));
     CHECK_THROWS_AS(tg::frobenius_norm(Var<double>(T1({1}))), tg::ShapeError);
 }
 

@@ -9,6 +9,7 @@
 #include "../ops/all_ops.hpp"
 #include "../solvers/all_solvers.hpp"
 #include "../solvers/solver_registry.hpp"
+#include "../transforms/composites.hpp"
 #include "../transforms/opcheck.hpp"
 
 namespace {
@@ -153,4 +154,24 @@ TEST_CASE("matrix sample domains give the matrices they promise") {
     }
     s.inputs = {{{2, 3}, tg::Domain::spd}};
     CHECK_THROWS_AS(tg::sample_inputs(s, 7), tg::ShapeError);
+}
+
+TEST_CASE("every composite function passes every column") {
+    CHECK(tg::composite_registry().size() >= 35);
+    for (const auto& c : tg::composite_registry()) {
+        const tg::OpCheck r = tg::check_op(c);
+        INFO("composite " << std::string(c.name));
+        CHECK(!r.samples.empty());
+        for (const auto& s : r.samples) {
+            INFO("sample " << s.label << ": " << s.problem);
+            CHECK(s.ok);
+        }
+    }
+}
+
+TEST_CASE("a composite refuses the deliberate VJP mutations (it has no rule of its own)") {
+    const tg::OpInfo& c = tg::composite_registry().front();
+    tg::OpCheckOptions o;
+    o.mutation = tg::Mutation::flip;
+    CHECK_THROWS_AS(tg::check_op(c, o), tg::AutogradError);
 }

@@ -7,7 +7,9 @@
 //   opcheck            all ops
 //   opcheck sin matmul only these, with a line per sample
 //   opcheck -v         a line per sample for every op
-// Last line: "N passed, M failed", counting ops. Exit status 1 if any op fails.
+//   opcheck --extremes the extreme-input table (transforms/extremes.hpp), no checks
+// After the ops: the composite functions (transforms/composites.hpp) and the solvers, each in a
+// section of its own. Last line: "N passed, M failed", counting entries. Exit status 1 if any fails.
 #include <cstdio>
 #include <algorithm>
 #include <cstring>
@@ -15,15 +17,42 @@
 #include <vector>
 
 #include "../solvers/solver_registry.hpp"
+#include "../transforms/composites.hpp"
+#include "../transforms/extremes.hpp"
 #include "../transforms/opcheck.hpp"
+
+namespace {
+
+// The extreme-input table: non-finite counts per op (y/g: value/gradient, 64/32: precision).
+int print_extremes(const std::vector<std::string>& only) {
+    std::printf("%-26s %-26s %-26s %-26s\n", "op", "huge (x 1e4)", "tiny (subnormal)", "zero");
+    auto table = [&](const std::vector<tg::OpInfo>& registry) {
+        for (const auto& op : registry) {
+            if (!only.empty() && std::find(only.begin(), only.end(), op.name) == only.end()) continue;
+            const tg::ExtremeReport r = tg::extreme_inputs(op);
+            std::printf("%-26s %-26s %-26s %-26s\n", op.name, r.cases[0].summary().c_str(),
+                        r.cases[1].summary().c_str(), r.cases[2].summary().c_str());
+            for (const auto& c : r.cases)
+                if (!c.error.empty()) std::printf("    %s: %s\n", c.label.c_str(), c.error.c_str());
+        }
+    };
+    table(tg::op_registry());
+    table(tg::composite_registry());
+    table(tg::solver_registry());
+    return 0;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
     std::vector<std::string> only;
-    bool verbose = false;
+    bool verbose = false, extremes = false;
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "-v") == 0) verbose = true;
+        else if (std::strcmp(argv[i], "--extremes") == 0) extremes = true;
         else only.emplace_back(argv[i]);
     }
+    if (extremes) return print_extremes(only);
     if (!only.empty()) verbose = true;
     std::printf("%-16s %7s  %-9s %-9s %-9s %-9s %-9s  %s\n", "op", "samples", "reverse", "forward", "<u,Jv>", "2nd",
                 "f32", "status");
@@ -53,6 +82,8 @@ int main(int argc, char** argv) {
         }
     };
     check_all(tg::op_registry());
+    std::printf("-- composites (functions built from the ops above)\n");
+    check_all(tg::composite_registry());
     if (!tg::solver_registry().empty()) {
         std::printf("-- solvers\n");
         check_all(tg::solver_registry());
