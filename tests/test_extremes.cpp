@@ -32,16 +32,17 @@ void expect_finite(const char* name) {
 }  // namespace
 
 TEST_CASE("saturating activations stay finite at huge, subnormal and zero inputs") {
-    for (const char* name : {"sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "celu", "gelu", "gelu_tanh",
-                             "silu", "mish", "softplus", "softsign", "hardtanh", "clamp", "hardsigmoid",
-                             "hardswish", "log_sigmoid", "erf", "erfc", "abs", "neg", "sin", "cos"})
+    for (const char* name :
+         {"sigmoid",   "tanh",        "relu", "leaky_relu", "elu",      "selu",     "celu",  "gelu",
+          "gelu_tanh", "silu",        "mish", "softplus",   "softsign", "hardtanh", "clamp", "hardsigmoid",
+          "hardswish", "log_sigmoid", "erf",  "erfc",       "abs",      "neg",      "sin",   "cos"})
         expect_finite(name);
 }
 
 TEST_CASE("the softmax family and the losses from logits stay finite at logits of 1e4") {
-    for (const char* name : {"softmax", "log_softmax", "logsumexp", "cross_entropy", "binary_cross_entropy_with_logits",
-                             "cross_entropy_probs", "nll_loss", "kl_div", "mse_loss", "huber_loss",
-                             "smooth_l1_loss"})
+    for (const char* name :
+         {"softmax", "log_softmax", "logsumexp", "cross_entropy", "binary_cross_entropy_with_logits",
+          "cross_entropy_probs", "nll_loss", "kl_div", "mse_loss", "huber_loss", "smooth_l1_loss"})
         expect_finite(name);
 }
 
@@ -58,6 +59,6 @@ TEST_CASE("the extreme table reports what overflows by right") {
     CHECK(r.cases[1].finite());  // exp(subnormal) = 1
     CHECK(r.cases[2].finite());
     const tg::ExtremeReport rec = tg::extreme_inputs(*find("reciprocal"));
-    CHECK(rec.cases[1].bad_value64 > 0);  // 1 / 1e-310 overflows
+    CHECK(rec.cases[1].bad_value64 > 0);      // 1 / 1e-310 overflows
     CHECK(rec.cases[2].applicable == false);  // its domain excludes 0
 }

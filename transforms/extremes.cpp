@@ -19,14 +19,18 @@ enum class Extreme { huge, tiny, zero };
 // well conditioned, but the solvers have their own extreme tests).
 bool movable(Domain d, Extreme e) {
     switch (d) {
-        case Domain::open_unit: return e == Extreme::tiny || e == Extreme::zero;
+        case Domain::open_unit:
+            return e == Extreme::tiny || e == Extreme::zero;
         case Domain::well_conditioned:
-        case Domain::spd: return false;
+        case Domain::spd:
+            return false;
         case Domain::positive:
         case Domain::wide_positive:
         case Domain::nonzero:
-        case Domain::distinct: return e != Extreme::zero;
-        default: return true;
+        case Domain::distinct:
+            return e != Extreme::zero;
+        default:
+            return true;
     }
 }
 
@@ -78,8 +82,9 @@ ExtremeCase run_case(const OpInfo& op, Extreme e, const char* label) {
         if (!moved) continue;
         c.applicable = true;
         try {
-            run<double>([&](const std::vector<Var<double>>& v) { return op.call(s.attrs, v, Mutation::none, 0); },
-                        x64, c.bad_value64, c.bad_grad64);
+            run<double>(
+                [&](const std::vector<Var<double>>& v) { return op.call(s.attrs, v, Mutation::none, 0); },
+                x64, c.bad_value64, c.bad_grad64);
             run<float>([&](const std::vector<Var<float>>& v) { return op.call_f32(s.attrs, v); }, x32,
                        c.bad_value32, c.bad_grad32);
         } catch (const Error& err) {

@@ -12,10 +12,10 @@
 namespace tg {
 
 struct ExtremeCase {
-    std::string label;       ///< "huge", "tiny", "zero"
+    std::string label;        ///< "huge", "tiny", "zero"
     bool applicable = false;  ///< false: no input's domain allows this scaling (e.g. log at 0 is outside)
     long long bad_value64 = 0, bad_grad64 = 0, bad_value32 = 0, bad_grad32 = 0;  ///< non-finite counts
-    std::string error;        ///< a tg::Error the op raised, if any
+    std::string error;  ///< a tg::Error the op raised, if any
     bool finite() const { return error.empty() && bad_value64 + bad_grad64 + bad_value32 + bad_grad32 == 0; }
     std::string summary() const;  ///< "ok", "-" (not applicable), or e.g. "y64 inf 3, g32 nan 1"
 };
