@@ -32,8 +32,20 @@ inline Attrs with_target(Attrs a, Shape target) {
 inline Conv2dParams transpose_params(const Attrs& a, const Shape& g, const Shape& w) {
     Conv2dParams p = conv_params(a);
     if (g.size() == 4 && w.size() == 4 && a.shape.size() == 2) {
-        p.oph = a.shape[0] - ((g[2] - 1) * p.sh - 2 * p.ph + p.dh * (w[2] - 1) + 1);
-        p.opw = a.shape[1] - ((g[3] - 1) * p.sw - 2 * p.pw + p.dw * (w[3] - 1) + 1);
+        // Checked: parameters near int64's limits are an error, never a wrapped (undefined) size.
+        const char* op = "conv_transpose2d";
+        auto sub = [&](index_t x, index_t y) {
+            index_t r;
+            if (__builtin_sub_overflow(x, y, &r)) [[unlikely]]
+                index_overflow(op, x, '-', y);
+            return r;
+        };
+        auto extent = [&](index_t gi, index_t s, index_t pad, index_t d, index_t wi) {
+            const index_t span = checked_add(checked_mul(gi - 1, s, op), checked_mul(d, wi - 1, op), op);
+            return checked_add(sub(span, checked_mul(2, pad, op)), 1, op);
+        };
+        p.oph = sub(a.shape[0], extent(g[2], p.sh, p.ph, p.dh, w[2]));
+        p.opw = sub(a.shape[1], extent(g[3], p.sw, p.pw, p.dw, w[3]));
     }
     return p;
 }

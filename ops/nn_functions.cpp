@@ -129,6 +129,8 @@ Var<T> cross_entropy(const Var<T>& logits, const IndexArray& target, const Cross
     if (!(s >= 0 && s <= 1))
         throw DomainError("cross_entropy: label_smoothing must be in [0, 1], got " + num(s));
     check_targets(op, logits.shape(), target, o.ignore_index);
+    // The weights' count is checked (class_weights) before target_weight indexes them.
+    const Tensor<T> w = o.weight.empty() ? Tensor<T>() : class_weights<T>(op, logits.shape(), o.weight);
     const double divisor = target_weight(target, o.weight, o.ignore_index);
     if (o.weight.empty()) {
         Attrs a;
@@ -138,7 +140,6 @@ Var<T> cross_entropy(const Var<T>& logits, const IndexArray& target, const Cross
         return weighted_reduce(apply<ops::CrossEntropyIndex, T>(a, logits), o, divisor, op);
     }
     // Weighted: -sum_c w_c q_c log softmax(x)_c, q = (1 - s) onehot + s / C (0 on ignored rows).
-    const Tensor<T> w = class_weights<T>(op, logits.shape(), o.weight);
     const Tensor<T> q = kernels::cross_entropy_targets<T>(logits.shape(), target, s, o.ignore_index).first;
     const int ca = class_axis(logits.dim());
     const Var<T> l = -sum(constant(tg::mul(q, w)) * log_softmax(logits, ca), Shape{ca}, false);
