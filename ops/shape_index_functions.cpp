@@ -356,7 +356,8 @@ Var<T> norm(const Var<T>& x, double p, const Shape& axes, bool keepdims) {
     if (p == 2) return apply<ops::Norm2, T>(ops::axes_attrs(axes, keepdims), x);
     if (std::isinf(p)) return p > 0 ? amax(abs(x), axes, keepdims) : amin(abs(x), axes, keepdims);
     if (!(p >= 1 || p == 0))
-        throw DomainError("norm: p must be 0, >= 1 or +-infinity (p < 1 is not a norm), got " + std::to_string(p));
+        throw DomainError("norm: p must be 0, >= 1 or +-infinity (p < 1 is not a norm), got " +
+                          std::to_string(p));
     const Var<T> ax = abs(x);
     if (p == 0)  // the number of nonzeros (NaN counts): piecewise constant, derivative 0
         return Var<T>(tg::sum(tg::sub(Tensor<T>::scalar(T(1)), tg::equal(ax.value(), Tensor<T>::scalar(T(0)))),

@@ -447,7 +447,8 @@ TEST_CASE("kl_div (log-input convention) and cosine_similarity match torch") {
                 tg::cosine_similarity(logits(), Var<double>(rows), -1).value().to_vector());
     check_close(tg::cosine_similarity(Var<double>(row), logits(), 1).value(),
                 tg::cosine_similarity(Var<double>(rows), logits(), 1).value().to_vector());
-    CHECK_THROWS_AS(tg::cosine_similarity(logits(), Var<double>(Tensor<double>(tg::Shape{4})), 1), tg::ShapeError);
+    CHECK_THROWS_AS(tg::cosine_similarity(logits(), Var<double>(Tensor<double>(tg::Shape{4})), 1),
+                    tg::ShapeError);
 }
 
 TEST_CASE("layer_norm, batch_norm, group_norm and instance_norm match torch") {

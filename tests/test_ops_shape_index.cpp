@@ -349,8 +349,8 @@ TEST_CASE("norms: L1, L2, Frobenius, inf; no overflow; gradient 0 at 0") {
     CHECK(same(weighted_grad([](const Var<double>& v) { return tg::norm(v); }, T1({3, -4}),
                              Tensor<double>::scalar(1)),
                T1({0.6, -0.8})));
-    CHECK_THROWS_WITH_AS(tg::norm(Var<double>(x), 0.5), doctest::Contains("norm: p must be 0, >= 1 or +-infinity"),
-                         tg::DomainError);
+    CHECK_THROWS_WITH_AS(tg::norm(Var<double>(x), 0.5),
+                         doctest::Contains("norm: p must be 0, >= 1 or +-infinity"), tg::DomainError);
     CHECK_THROWS_AS(tg::norm(Var<double>(x), -2), tg::DomainError);
     CHECK_THROWS_AS(tg::norm(Var<double>(x), NAN), tg::DomainError);
     CHECK(tg::norm(Var<double>(x), -INFINITY).item() == 0);
