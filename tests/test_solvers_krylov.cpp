@@ -9,33 +9,18 @@
 
 #include <tensorgrad/tensorgrad.hpp>
 
+#include "solver_test_util.hpp"
+
 #include "../solvers/sparse_functions.hpp"
 
 using tg::index_t;
 using tg::Tensor;
 using tg::Var;
 namespace ts = tg::solvers;
+using solver_test::max_abs_diff;
+using solver_test::message_of;
 
 namespace {
-
-template <class F>
-std::string message_of(F&& f) {
-    try {
-        f();
-    } catch (const tg::Error& e) {
-        return e.what();
-    }
-    return "(no error)";
-}
-
-double max_abs_diff(const Tensor<double>& a, const Tensor<double>& b) {
-    REQUIRE(a.shape() == b.shape());
-    double m = 0;
-    const auto va = a.to_vector(), vb = b.to_vector();
-    for (std::size_t i = 0; i < va.size(); ++i) m = std::max(m, std::abs(va[i] - vb[i]));
-    return m;
-}
-
 double residual(const ts::CsrMatrix<double>& a, const Tensor<double>& x, const Tensor<double>& b) {
     return max_abs_diff(ts::spmv(a, x), b);
 }

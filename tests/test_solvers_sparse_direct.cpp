@@ -7,22 +7,15 @@
 
 #include <tensorgrad/tensorgrad.hpp>
 
+#include "solver_test_util.hpp"
+
 #include "../solvers/sparse_functions.hpp"
 
 using tg::index_t;
 using tg::Tensor;
 using tg::Var;
 namespace ts = tg::solvers;
-
-namespace {
-double max_abs_diff(const Tensor<double>& a, const Tensor<double>& b) {
-    REQUIRE(a.shape() == b.shape());
-    double m = 0;
-    const auto va = a.to_vector(), vb = b.to_vector();
-    for (std::size_t i = 0; i < va.size(); ++i) m = std::max(m, std::abs(va[i] - vb[i]));
-    return m;
-}
-}  // namespace
+using solver_test::max_abs_diff;
 
 TEST_CASE("sparse direct: UMFPACK agrees with numpy and with CG") {
     // numpy 1.24 (/usr/bin/python3): A = tridiag(-1.3, 2, -0.7) (5 x 5), b = [1, -2, 3, 0.5, 1],
