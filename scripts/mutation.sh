@@ -7,6 +7,7 @@
 #
 #   bash scripts/mutation.sh                  every mutant
 #   bash scripts/mutation.sh matmul. dual.    only mutants whose id starts with one of these
+#   bash scripts/mutation.sh ops.mut scalar.mut   only the mutants of these catalogue files
 #   bash scripts/mutation.sh --list           the catalogue, without running anything
 #
 # Env: TG_MUTATION_DIR (default /tmp/tg-mutation: the copy in src/, its one persistent build dir
@@ -27,17 +28,31 @@ jobs="${TG_JOBS:-2}" niceness="${TG_NICE:-10}" opt="${TG_MUTATION_OPT:--O1}"
 catalogue=("$here"/mutants/*.mut)
 apply() { python3 "$here/mutants/apply.py" "$@"; }
 
-if [[ "${1:-}" == "--list" ]]; then
-    apply list "${catalogue[@]}" | awk -F'\t' '{ printf "%-40s %s%s%s\n", $1, $2, ($3 != "-" ? "  [judges: " $3 "]" : ""), ($4 != "" ? "  (equivalent: " $4 ")" : "") }'
-    exit 0
-fi
-prefixes=("$@")
+# Arguments ending in .mut choose catalogue files (a name in mutants/ or a path); the others are
+# id prefixes. Both may be given: the prefixes then select within the chosen files.
+prefixes=() files=() list_only=0
+for arg in "$@"; do
+    if [[ "$arg" == "--list" ]]; then list_only=1
+    elif [[ "$arg" == *.mut ]]; then
+        if [[ -f "$here/mutants/$arg" ]]; then files+=("$here/mutants/$arg")
+        elif [[ -f "$arg" ]]; then files+=("$(cd "$(dirname "$arg")" && pwd)/$(basename "$arg")")
+        else echo "mutation: no catalogue file $arg (mutants/*.mut)"; exit 2; fi
+    else prefixes+=("$arg"); fi
+done
+((${#files[@]} > 0)) && catalogue=("${files[@]}")
 selected() {
     ((${#prefixes[@]} == 0)) && return 0
     local p
     for p in "${prefixes[@]}"; do [[ "$1" == "$p"* ]] && return 0; done
     return 1
 }
+if ((list_only)); then
+    apply list "${catalogue[@]}" | while IFS=$'\t' read -r id file judges equiv; do
+        selected "$id" || continue
+        printf '%-40s %s%s%s\n' "$id" "$file" "$([[ "$judges" != "-" ]] && echo "  [judges: $judges]")" "$([[ -n "$equiv" ]] && echo "  (equivalent: $equiv)")"
+    done
+    exit 0
+fi
 
 mkdir -p "$src" "$build" "$orig" "$logs"
 # The copy: tracked files of the working tree, rewritten only where their content differs, so
