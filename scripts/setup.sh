@@ -28,6 +28,7 @@ packages=(
     dataset-fashion-mnist                             # /usr/share/datasets/fashion-mnist
     python3-mpmath                                    # tests/data/make_scalar_reference.py (50-digit reference)
     libsuitesparse-dev                                # solvers: sparse and Krylov (UMFPACK sparse LU)
+    libcli11-dev gnuplot-nox                          # examples' command lines; training curves (PNG/SVG)
     cmake ninja-build g++ clang-format                # toolchain
 )
 if ((peers)); then
