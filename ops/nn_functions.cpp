@@ -383,6 +383,9 @@ Var<T> layer_norm(const Var<T>& x, const Shape& normalized_shape, const Var<T>& 
     const Shape axes = trailing_axes("layer_norm", x.shape(), normalized_shape);
     check_param("layer_norm", "weight", weight, normalized_shape);
     check_param("layer_norm", "bias", bias, normalized_shape);
+    // Both affine parameters: the fused op (one pass each way); otherwise the composition.
+    if (weight.defined() && bias.defined())
+        return apply<ops::LayerNorm, T>(ops::LayerNorm::with_eps(eps), x, weight, bias);
     const Var<T> y = apply<ops::Normalize, T>(ops::Normalize::over(axes, eps), x);
     return affine(y, weight, bias, normalized_shape);
 }

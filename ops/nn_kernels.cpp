@@ -17,10 +17,14 @@
 
 #include "../tensor/detail/parallel.hpp"
 #include "../tensor/random.hpp"
+#include "row_kernels.hpp"
 
 namespace tg::kernels {
 
 namespace {
+
+using row_kernels::for_rows;
+using row_kernels::lane_sum;
 
 template <class T>
 using Batch = xsimd::batch<T>;
@@ -89,19 +93,6 @@ T row_plain_sum(const T* a, index_t n) {
     T total = xsimd::hadd(acc);
     for (; i < n; ++i) total += a[i];
     return total;
-}
-
-// Runs f(r) for every row r in [0, rows), over TBB when rows * n is large.
-template <class F>
-void for_rows(index_t rows, index_t n, F&& f) {
-    const std::int64_t len = std::max<index_t>(n, 1);
-    detail::parallel_chunks(
-        rows,
-        [&](std::int64_t b, std::int64_t e) {
-            for (std::int64_t r = b; r < e; ++r) f(r);
-        },
-        std::max<std::int64_t>(2, detail::parallel_threshold / len),
-        std::max<std::int64_t>(1, detail::parallel_grain / len));
 }
 
 // An input of an elementwise kernel: one value broadcast everywhere, or a dense buffer of the
@@ -445,21 +436,6 @@ Tensor<T> pcq_back(const Pcq<T>& v, const Tensor<T>& y) {
     Shape inv = v.perm;
     for (int i = 0; i < v.perm.size(); ++i) inv[static_cast<int>(v.perm[i])] = i;
     return y.permute(inv).contiguous();
-}
-
-// Sums in double over 16 independent lanes: vectorized without reassociation, exact enough for
-// the two-pass variance of data offset by 1e4 in float.
-template <class T, class F>
-double lane_sum(index_t n, F f) {
-    constexpr int L = 16;
-    double acc[L] = {};
-    index_t i = 0;
-    for (; i + L <= n; i += L)
-        for (int j = 0; j < L; ++j) acc[j] += f(i + j);
-    double total = 0;
-    for (int j = 0; j < L; ++j) total += acc[j];
-    for (; i < n; ++i) total += f(i);
-    return total;
 }
 
 // Mean and biased variance of channel c (two passes).

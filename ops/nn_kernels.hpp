@@ -54,6 +54,19 @@ Tensor<T> normalize(const Tensor<T>& x, const Shape& axes, double eps);
 template <class T>
 Tensor<T> normalize_vjp(const Tensor<T>& x, const Tensor<T>& y, const Tensor<T>& g, const Shape& axes,
                         double eps);
+/// ((x - mean) rstd) w + b over the trailing w.numel() elements of each row (layer_norm with its
+/// affine parameters; moments two-pass in double). x's trailing shape is w's; b has w's shape.
+template <class T>
+Tensor<T> layer_norm(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>& b, double eps);
+/// layer_norm's cotangents in one pass over the rows of x and g: x (if need_x), w and b (if
+/// need_wb; summed over rows in double, independent of the thread count). Undefined if not needed.
+template <class T>
+struct LayerNormGrads {
+    Tensor<T> x, w, b;
+};
+template <class T>
+LayerNormGrads<T> layer_norm_vjp(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>& g, double eps,
+                                 bool need_x, bool need_wb);
 /// Mean and biased variance over `axes`, keepdims shape (two-pass, accumulated in double).
 template <class T>
 std::pair<Tensor<T>, Tensor<T>> moments(const Tensor<T>& x, const Shape& axes);

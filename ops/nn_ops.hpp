@@ -4,3 +4,4 @@
 #include "loss.hpp"
 #include "norm.hpp"
 #include "softmax.hpp"
+#include "layer_norm.hpp"

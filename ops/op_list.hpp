@@ -29,9 +29,9 @@ struct AdaptiveAvgPool2dTranspose;
 // shape_index family: index_ops.hpp, reduce_more.hpp
 struct Concat; struct IndexSelect; struct IndexAdd; struct Gather; struct ScatterAdd;
 struct Variance; struct StdDev; struct Prod; struct Cumsum; struct Cumprod; struct Amax; struct Amin; struct Norm2;
-// nn family: softmax.hpp, loss.hpp, norm.hpp, dropout.hpp
+// nn family: softmax.hpp, loss.hpp, norm.hpp, dropout.hpp, layer_norm.hpp
 struct Softmax; struct LogSoftmax; struct LogSumExp; struct CrossEntropyIndex; struct BinaryCrossEntropyWithLogits;
-struct Normalize; struct Dropout;
+struct Normalize; struct Dropout; struct LayerNorm;
 
 // One list per family, joined below (a family adds its ops in its own list).
 using CoreOps = std::tuple<Neg, Square, Sqrt, Exp, Log, Abs, Sin, Cos, Tanh, Sigmoid, Relu, PowScalar, Add, Sub,
@@ -46,7 +46,7 @@ using ConvOps = std::tuple<Conv2d, ConvTranspose2d, Conv2dWeight, MaxPool2d, Max
 using ShapeIndexOps = std::tuple<Concat, IndexSelect, IndexAdd, Gather, ScatterAdd, Variance, StdDev, Prod, Cumsum,
                                  Cumprod, Amax, Amin, Norm2>;
 using NnOps = std::tuple<Softmax, LogSoftmax, LogSumExp, CrossEntropyIndex, BinaryCrossEntropyWithLogits, Normalize,
-                         Dropout>;
+                         Dropout, LayerNorm>;
 
 template <class... Lists>
 struct join_lists;
