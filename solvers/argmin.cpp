@@ -154,7 +154,15 @@ NonlinearResult<T> argmin(const NonlinearFn<T>& L, const Tensor<T>& x0, const st
             return value_grad(xn, gnew);
         };
         const double alpha0 = lbfgs && !S.empty() ? 1.0 : (lbfgs ? std::min(1.0, 1 / gn) : 2 * last_alpha);
-        const LineSearchResult ls = armijo_backtrack(phi, fx, slope, alpha0, o.armijo);
+        // Hager and Zhang's approximate Wolfe conditions: L no higher than its rounding allows and
+        // the slope along d reduced to between 0.9 and -0.8 times its start (the minimum along d
+        // bracketed), for when the Armijo test can no longer see the decrease.
+        auto approx_wolfe = [&](double, double v) {
+            const double s1 = dotv(gnew, d);
+            return v <= fx + 1e-10 * std::abs(fx) + std::numeric_limits<double>::min() && s1 >= 0.9 * slope &&
+                   s1 <= -0.8 * slope;
+        };
+        const LineSearchResult ls = armijo_backtrack(phi, fx, slope, alpha0, o.armijo, approx_wolfe);
         if (!ls.ok)
             throw NumericalError(name + " (" + rep.method +
                                  "): the line search found no decrease at iteration " + std::to_string(k) +

@@ -21,9 +21,13 @@ struct LineSearchResult {
     int trials = 0;
 };
 
-/// phi: double(double alpha), evaluated at most max_backtracks + 1 times.
-template <class Phi>
-LineSearchResult armijo_backtrack(Phi&& phi, double phi0, double slope, double alpha0, const ArmijoOptions& o) {
+/// phi: double(double alpha), evaluated at most max_backtracks + 1 times. `also(alpha, value)`:
+/// a second acceptance test, called after phi when the Armijo condition fails (argmin.cpp uses the
+/// approximate Wolfe conditions there, which still decide near the minimum where the decrease of
+/// L falls below its rounding).
+template <class Phi, class Also>
+LineSearchResult armijo_backtrack(Phi&& phi, double phi0, double slope, double alpha0, const ArmijoOptions& o,
+                                  Also&& also) {
     LineSearchResult r;
     double alpha = alpha0;
     for (int k = 0; k <= o.max_backtracks; ++k) {
@@ -31,13 +35,18 @@ LineSearchResult armijo_backtrack(Phi&& phi, double phi0, double slope, double a
         r.alpha = alpha;
         r.value = v;
         r.trials = k + 1;
-        if (std::isfinite(v) && v <= phi0 + o.c * alpha * slope) {
+        if (std::isfinite(v) && (v <= phi0 + o.c * alpha * slope || also(alpha, v))) {
             r.ok = true;
             return r;
         }
         alpha *= o.shrink;
     }
     return r;
+}
+
+template <class Phi>
+LineSearchResult armijo_backtrack(Phi&& phi, double phi0, double slope, double alpha0, const ArmijoOptions& o) {
+    return armijo_backtrack(phi, phi0, slope, alpha0, o, [](double, double) { return false; });
 }
 
 }  // namespace tg::solvers
