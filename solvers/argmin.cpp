@@ -188,9 +188,10 @@ NonlinearResult<T> argmin(const NonlinearFn<T>& L, const Tensor<T>& x0, const st
     }
     rep.residual = gn;
     rep.converged = gn <= rep.target;
-    return {detail::implicit_root(detail::gradient_residual(L), to_tensor<T>(x, shape), theta, o.implicit,
-                                  name, true),
-            rep};
+    NonlinearResult<T> out{Var<T>(), rep, nullptr};
+    out.x = detail::implicit_root(detail::gradient_residual(L), to_tensor<T>(x, shape), theta, o.implicit,
+                                  name, true, &out.implicit);
+    return out;
 }
 
 #define TG_ARGMIN_INSTANTIATE(T)                                                                            \

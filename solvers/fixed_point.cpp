@@ -135,7 +135,9 @@ NonlinearResult<T> fixed_point(const NonlinearFn<T>& g, const Tensor<T>& x0, con
     rep.residual = fn;
     rep.converged = fn <= rep.target;
     const NonlinearFn<T> F = [g](const Var<T>& v, const std::vector<Var<T>>& th) { return g(v, th) - v; };
-    return {detail::implicit_root(F, xt, theta, o.implicit, name), rep};
+    NonlinearResult<T> out{Var<T>(), rep, nullptr};
+    out.x = detail::implicit_root(F, xt, theta, o.implicit, name, false, &out.implicit);
+    return out;
 }
 
 template NonlinearResult<float> fixed_point(const NonlinearFn<float>&, const Tensor<float>&,

@@ -121,6 +121,7 @@ struct State {
     bool dense = true;
     std::mutex m;
     std::unique_ptr<lapack::LUFactor<T>> lu;  // dense: J's LU at the answer, made on first use
+    std::shared_ptr<ImplicitStats> stats = std::make_shared<ImplicitStats>();
 
     const lapack::LUFactor<T>& factor(const std::vector<Var<T>>& consts) {
         std::lock_guard<std::mutex> g(m);
@@ -128,6 +129,7 @@ struct State {
             const Tensor<T> J = jacobian_matrix(F, x, consts, JacobianMode::reverse);
             try {
                 lu = std::make_unique<lapack::LUFactor<T>>(lapack::lu_factor(J, name.c_str()));
+                ++stats->factorizations;
             } catch (const NumericalError& e) {
                 throw SingularJacobianError(name +
                                                 ": the implicit derivative needs J = F_x at the answer, which is "
@@ -148,7 +150,8 @@ struct State {
         k.max_iter = opts.max_iter;
         const Tensor<T> bc = b.contiguous();
         Tensor<T> out(shape);
-        krylov(A, static_cast<const PreconditionerOp<T>*>(nullptr), bc.data(), out.data(), n, k);
+        stats->krylov_iterations +=
+            krylov(A, static_cast<const PreconditionerOp<T>*>(nullptr), bc.data(), out.data(), n, k).iterations;
         return out;
     }
 
@@ -163,7 +166,8 @@ struct State {
 
 template <class T>
 Var<T> implicit_root(const NonlinearFn<T>& F, const Tensor<T>& xstar, const std::vector<Var<T>>& theta,
-                     const ImplicitOptions& opts, const std::string& name, bool symmetric) {
+                     const ImplicitOptions& opts, const std::string& name, bool symmetric,
+                     std::shared_ptr<const ImplicitStats>* stats) {
     if (theta.size() > 4)
         throw ShapeError(name + ": at most 4 parameters theta, got " + std::to_string(theta.size()));
     if (theta.empty()) return Var<T>(xstar);
@@ -177,11 +181,14 @@ Var<T> implicit_root(const NonlinearFn<T>& F, const Tensor<T>& xstar, const std:
     st->symmetric = symmetric;
     st->dense = opts.adjoint == AdjointMode::dense ||
                 (opts.adjoint == AdjointMode::automatic && st->n <= opts.dense_limit);
+    st->stats->dense = st->dense;
+    if (stats) *stats = st->stats;
 
     auto fwd = [st](const std::vector<Tensor<T>>&) { return st->x; };
     // J^T lambda = xbar, thetabar = -F_theta^T lambda.
     auto vjp = [st](const std::vector<Var<T>>& th, const Var<T>&, const Var<T>& gy) {
         ForwardPause pause;
+        ++st->stats->vjps;
         const std::vector<Var<T>> c = constants(th);
         const Tensor<T> g = gy.value().contiguous().reshape(st->shape);
         Tensor<T> lambda;
@@ -215,6 +222,7 @@ Var<T> implicit_root(const NonlinearFn<T>& F, const Tensor<T>& xstar, const std:
                                                 : Tensor<T>(th[i].shape()));
         }
         if (!any) return Var<T>();
+        ++st->stats->jvps;
         const Var<T> xs(st->x);
         auto [val, dF] = tg::jvp<T>([&](const std::vector<Var<T>>& p) { return st->F(xs, p); }, primals,
                                     tangents);
@@ -260,7 +268,8 @@ Var<T> implicit_root(const NonlinearFn<T>& F, const Tensor<T>& xstar, const std:
                                        JacobianMode);                                                       \
     template void check_start(const Tensor<T>&, const std::vector<Var<T>>&, const std::string&);            \
     template Var<T> implicit_root(const NonlinearFn<T>&, const Tensor<T>&, const std::vector<Var<T>>&,      \
-                                  const ImplicitOptions&, const std::string&, bool);
+                                  const ImplicitOptions&, const std::string&, bool,                         \
+                                  std::shared_ptr<const ImplicitStats>*);
 TG_IMPLICIT_INSTANTIATE(float)
 TG_IMPLICIT_INSTANTIATE(double)
 #undef TG_IMPLICIT_INSTANTIATE

@@ -23,7 +23,8 @@ namespace tg::solvers::detail {
 /// @throws ShapeError with more than 4 parameters.
 template <class T>
 Var<T> implicit_root(const NonlinearFn<T>& F, const Tensor<T>& xstar, const std::vector<Var<T>>& theta,
-                     const ImplicitOptions& opts, const std::string& name, bool symmetric = false);
+                     const ImplicitOptions& opts, const std::string& name, bool symmetric = false,
+                     std::shared_ptr<const ImplicitStats>* stats = nullptr);
 
 /// theta's values as constants (no gradient, no tangent).
 template <class T>

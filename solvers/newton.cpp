@@ -143,7 +143,9 @@ NonlinearResult<T> newton_root(const NonlinearFn<T>& F, const Tensor<T>& x0, con
     }
     rep.residual = fn;
     rep.converged = fn <= rep.target;
-    return {detail::implicit_root(F, x, theta, o.implicit, name), rep};
+    NonlinearResult<T> out{Var<T>(), rep, nullptr};
+    out.x = detail::implicit_root(F, x, theta, o.implicit, name, false, &out.implicit);
+    return out;
 }
 
 template <class T>

@@ -10,7 +10,9 @@
 //   jvp: dx = -J^{-1} (F_theta dtheta)           J = F_x at (x*, theta)
 //   vjp: J^T lambda = xbar,  thetabar = -F_theta^T lambda   (a VJP of F in theta)
 // Every differentiable parameter must be passed in theta: Vars that F captures are constants.
+#include <atomic>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -71,10 +73,22 @@ struct NonlinearReport {
     std::string str() const;    ///< one line: method, converged, iterations, residual / target
 };
 
+/// What the implicit rules of one recorded answer did so far (updated by every VJP and JVP of the
+/// node, from any thread).
+struct ImplicitStats {
+    bool dense = true;                            ///< the dense path (else matrix-free)
+    std::atomic<long long> vjps{0};               ///< adjoint solves J^T lambda = xbar
+    std::atomic<long long> jvps{0};               ///< tangent solves J dx = -F_theta dtheta
+    std::atomic<long long> factorizations{0};     ///< dense: LUs of J (at most one)
+    std::atomic<long long> krylov_iterations{0};  ///< matrix-free: GMRES/CG iterations, all solves
+};
+
 template <class T>
 struct NonlinearResult {
     Var<T> x;  ///< the answer, recorded as one node differentiable in theta
     NonlinearReport report;
+    /// The backward (and forward-mode) work of the node; null when nothing depends on theta.
+    std::shared_ptr<const ImplicitStats> implicit;
 };
 
 }  // namespace tg::solvers
