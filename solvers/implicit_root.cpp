@@ -243,10 +243,13 @@ Var<T> implicit_root(const NonlinearFn<T>& F, const Tensor<T>& xstar, const std:
     Var<T> x = node(theta);
     if (!opts.second_order || !grad_enabled() || !x.requires_grad()) return x;
 
-    // One Newton step in Var arithmetic from the recorded root: its value is x* up to rounding
-    // (F(x*) ~ 0); x's first derivative is exact, so the step's error is quadratic in it and the
-    // derivatives of orders 1 to 3 of x1 are exact. J(x, theta) is recorded (create_graph), so
-    // its own dependence on x and theta enters the second derivative.
+    // One Newton step in Var arithmetic from the recorded root, J(x, theta) recorded
+    // (create_graph): x1 = x - J(x, theta)^{-1} F(x, theta). Its value is x* up to rounding
+    // (F(x*) ~ 0) and its first derivative -J^{-1} F_theta. Its second derivative is exact
+    // although x's own rules are first order (they return constants): the cotangent reaching x,
+    // xbar = x1bar - (d/dx J^{-1} F)^T x1bar = -(dJ^{-1}/dx F)^T x1bar, vanishes with F, and so does
+    // its derivative, because J^{-1} J cancels as a recorded function of theta. (A chord step with
+    // a constant J^{-1} does not: the cancellation then only holds at theta itself.)
     const index_t n = st->n;
     const Var<T> f = reshape(F(x, theta), Shape{n});
     std::vector<Var<T>> rows;
@@ -255,8 +258,7 @@ Var<T> implicit_root(const NonlinearFn<T>& F, const Tensor<T>& xstar, const std:
         e.data()[i] = T(1);
         rows.push_back(reshape(gradients(f, {x}, e, {.keep_graph = true, .create_graph = true})[0], Shape{n}));
     }
-    const Var<T> J = stack(rows, 0);
-    return x - reshape(solve(J, f), st->shape);
+    return x - reshape(solve(stack(rows, 0), f), st->shape);
 }
 
 #define TG_IMPLICIT_INSTANTIATE(T)                                                                          \

@@ -40,11 +40,11 @@ struct ImplicitOptions {
     double rtol = 1e-10;          ///< matrix-free adjoint and tangent solves (relative residual)
     int restart = 50;             ///< GMRES(m)
     long long max_iter = 0;       ///< 0: the Krylov default (10 n + 100)
-    /// Second (and third) order exact in reverse mode: one Newton step in Var arithmetic from the
-    /// recorded root, x1 = x* - J(x*, theta)^{-1} F(x*, theta), with J built by autodiff with
-    /// create_graph (n reverse sweeps, dense). Without it (default) the node is first order: its
-    /// rules run on plain tensors, and a second derivative through it is missing the curvature
-    /// of the solve.
+    /// Second order exact in reverse mode (Hessians through the solve): one Newton step in Var
+    /// arithmetic from the recorded root, x1 = x* - J(x*, theta)^{-1} F(x*, theta), with J built by
+    /// autodiff with create_graph (n recorded reverse sweeps: dense, for small n). Without it
+    /// (default) the node is first order: its rules run on plain tensors, and a second derivative
+    /// through it misses the curvature of the solve.
     bool second_order = false;
 };
 

@@ -216,6 +216,28 @@ TEST_CASE("newton: forward-mode Jacobian, Newton-Krylov and the matrix-free adjo
     CHECK(tg::gradcheck(solve, {b5, Tensor<double>::scalar(0.8)}, {.tol = 1e-6, .forward = true}).ok);
 }
 
+TEST_CASE("newton: the dense adjoint factors J once and reuses it for every VJP and JVP") {
+    const auto F = cubic_system<double>(5);
+    const Var<double> b(b5, true), s(Tensor<double>::scalar(0.8), true);
+    const auto r = ts::newton_root<double>(F, tg::zeros<double>({5}), {b, s}, tight());
+    REQUIRE(r.implicit);
+    CHECK(r.implicit->dense);
+    CHECK(r.implicit->factorizations == 0);  // made on first use
+    tg::sum(r.x).backward({.keep_graph = true});
+    tg::sum(r.x * r.x).backward();
+    CHECK(r.implicit->vjps == 2);
+    CHECK(r.implicit->factorizations == 1);
+    CHECK(r.implicit->krylov_iterations == 0);
+    ts::NewtonOptions mf = tight();
+    mf.implicit.dense_limit = 4;  // automatic: matrix-free above the limit
+    const auto r2 = ts::newton_root<double>(F, tg::zeros<double>({5}), {b, s}, mf);
+    tg::sum(r2.x).backward();
+    CHECK(!r2.implicit->dense);
+    CHECK(r2.implicit->factorizations == 0);
+    CHECK(r2.implicit->krylov_iterations >= 1);
+    CHECK(r2.implicit->krylov_iterations <= 5);  // GMRES on 5 unknowns
+}
+
 TEST_CASE("newton: float32 agrees with float64, gradients too") {
     const auto Fd = cubic_system<double>(5);
     const auto Ff = cubic_system<float>(5);

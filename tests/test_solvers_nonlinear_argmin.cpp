@@ -191,3 +191,16 @@ TEST_CASE("argmin: errors are typed and carry their numbers") {
         CHECK(e.residual() == doctest::Approx(std::sqrt(2.0)));
     }
 }
+
+TEST_CASE("argmin: a Hessian through the minimizer (second_order): d2(a + a^2)/da2 = 2 on Rosenbrock") {
+    ts::ArgminOptions o = opts(ts::Optimizer::lbfgs);
+    o.implicit.second_order = true;
+    const auto loss = [&](const Var<double>& th) {
+        return tg::sum(ts::argmin<double>(rosenbrock, Tensor<double>{-1.2, 1.0}, {th}, o).x);
+    };
+    const Tensor<double> H = tg::hessian(loss, Tensor<double>{1.5, 100.0});
+    CHECK(H.at({0, 0}) == doctest::Approx(2.0).epsilon(1e-7));
+    CHECK(std::abs(H.at({0, 1})) < 1e-8);
+    CHECK(std::abs(H.at({1, 0})) < 1e-8);
+    CHECK(std::abs(H.at({1, 1})) < 1e-8);
+}

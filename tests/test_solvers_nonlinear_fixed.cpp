@@ -171,3 +171,24 @@ TEST_CASE("fixed_point: errors are typed and carry their numbers") {
               ts::fixed_point<double>(layer<double>, tg::zeros<double>({n + 1}), {B, b});
           }).find("matmul") != std::string::npos);
 }
+
+TEST_CASE("fixed_point: a Hessian through the fixed point (second_order) against differences of the gradient") {
+    ts::FixedPointOptions o = opts(ts::FixedPointMethod::anderson);
+    o.implicit.second_order = true;
+    const Var<double> B(matrix_B(0.8));
+    const auto loss = [&](const Var<double>& b) {
+        const Var<double> z = ts::fixed_point<double>(layer<double>, tg::zeros<double>({n}), {B, b}, o).x;
+        return tg::sum(z * z * z);
+    };
+    const Tensor<double> b0{0.5, -1.0, 0.25, 2.0, -0.75, 1.0};
+    const Tensor<double> H = tg::hessian(loss, b0);
+    const double h = 1e-5;
+    for (tg::index_t j = 0; j < n; ++j) {
+        Tensor<double> bp = b0.clone(), bm = b0.clone();
+        bp.data()[j] += h;
+        bm.data()[j] -= h;
+        const Tensor<double> gp = tg::grad<double>(loss, bp), gm = tg::grad<double>(loss, bm);
+        for (tg::index_t i = 0; i < n; ++i)
+            CHECK(H.at({i, j}) == doctest::Approx((gp.at({i}) - gm.at({i})) / (2 * h)).epsilon(1e-6));
+    }
+}
