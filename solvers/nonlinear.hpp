@@ -50,8 +50,8 @@ struct ImplicitOptions {
 
 /// How the Jacobian F_x of a Newton iteration is computed by autodiff. F is square, so both need
 /// n passes; reverse mode records F once and sweeps n times, forward mode runs F n times with one
-/// tangent. automatic picks reverse (one recording; measured no slower than forward on the tests'
-/// systems).
+/// tangent. automatic picks reverse: bench_newton (n = 100) measured a whole Newton solve at 1.4 ms
+/// with reverse-mode Jacobians against 2.3 ms with forward-mode ones (docs/performance.md).
 enum class JacobianMode { automatic, forward, reverse };
 
 /// What a nonlinear solve did.
