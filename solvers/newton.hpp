@@ -45,4 +45,11 @@ template <class T>
 NonlinearResult<T> newton_krylov_root(const NonlinearFn<T>& F, const Tensor<T>& x0,
                                       const std::vector<Var<T>>& theta, NewtonOptions opts = {});
 
+/// The root of A x + x^3 = b (cube elementwise), A [n, n], b [n], by newton_root from x0 = 0: a
+/// fixed system registered as the solver op `newton_cubic` (newton_cubic.hpp), so opcheck checks
+/// the vector implicit rules (reverse, forward, second order). Differentiable in A and b.
+/// @throws ShapeError unless A is [n, n] and b [n]; the errors of newton_root.
+template <class T>
+Var<T> newton_cubic(const Var<T>& A, const Var<T>& b);
+
 }  // namespace tg::solvers

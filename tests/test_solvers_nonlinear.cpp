@@ -365,3 +365,47 @@ TEST_CASE("newton: errors are typed and carry their numbers") {
         CHECK(e.iteration() == -1);
     }
 }
+
+TEST_CASE("newton_cubic op: values, gradcheck with forward mode, a Hessian through the op, shapes") {
+    const Tensor<double> A{{1.2, 0.1, -0.2}, {0.0, 0.9, 0.3}, {0.1, -0.1, 1.1}}, b{0.5, -1.5, 2.0};
+    const Var<double> Av(A, true), bv(b, true);
+    const Var<double> x = ts::newton_cubic(Av, bv);
+    // A x + x^3 = b at the answer
+    const Tensor<double> xv = x.value();
+    for (int i = 0; i < 3; ++i) {
+        double r = -b.at({i}) + xv.at({i}) * xv.at({i}) * xv.at({i});
+        for (int j = 0; j < 3; ++j) r += A.at({i, j}) * xv.at({j});
+        CHECK(std::abs(r) < 1e-13);
+    }
+    // the op against the general solver's custom-function node
+    const Var<double> Ac(A);
+    const ts::NonlinearFn<double> F = [Ac](const Var<double>& z, const std::vector<Var<double>>& th) {
+        return tg::matmul(Ac, z) + z * z * z - th[0];
+    };
+    const Var<double> b2(b, true);
+    tg::sum(x).backward({.keep_graph = true});
+    tg::sum(ts::newton_root<double>(F, tg::zeros<double>({3}), {b2}, tight()).x).backward();
+    CHECK(max_abs_diff(bv.grad(), b2.grad()) < 1e-12);
+    const auto f = [](const std::vector<Var<double>>& v) { return ts::newton_cubic(v[0], v[1]); };
+    CHECK(tg::gradcheck(f, {A, b}, {.tol = 1e-7, .forward = true}).ok);
+    // second order through the op's own Var rules: Hessian of sum(x^2) in b against differences
+    const auto loss = [&](const Var<double>& bb) {
+        const Var<double> z = ts::newton_cubic(Var<double>(A), bb);
+        return tg::sum(z * z);
+    };
+    const Tensor<double> H = tg::hessian(loss, b);
+    const double h = 1e-5;
+    for (int j = 0; j < 3; ++j) {
+        Tensor<double> bp = b.clone(), bm = b.clone();
+        bp.data()[j] += h;
+        bm.data()[j] -= h;
+        const Tensor<double> gp = tg::grad<double>(loss, bp), gm = tg::grad<double>(loss, bm);
+        for (int i = 0; i < 3; ++i)
+            CHECK(H.at({i, j}) == doctest::Approx((gp.at({i}) - gm.at({i})) / (2 * h)).epsilon(1e-7));
+    }
+    CHECK(message_of([&] {
+              ts::newton_cubic(Var<double>(A), Var<double>(Tensor<double>{1.0, 2.0}));
+          }) == "newton_cubic: needs A of shape [n, n] and b of shape [n], got A [3,3] and b [2]");
+    CHECK_THROWS_AS(ts::newton_cubic(Var<double>(A), Var<double>(Tensor<double>{1.0, NAN, 2.0})),
+                    tg::NonFiniteError);
+}
