@@ -409,3 +409,26 @@ TEST_CASE("newton_cubic op: values, gradcheck with forward mode, a Hessian throu
     CHECK_THROWS_AS(ts::newton_cubic(Var<double>(A), Var<double>(Tensor<double>{1.0, NAN, 2.0})),
                     tg::NonFiniteError);
 }
+
+TEST_CASE("newton: hostile inputs: transposed views for x0 and theta, a NaN cotangent") {
+    // x^3 + x = C elementwise, C a transposed view: the same answer as from its contiguous copy
+    const Tensor<double> C0{{2.0, 0.0}, {10.0, -2.0}};
+    const Tensor<double> Ct = C0.transpose();  // [[2, 10], [0, -2]], not contiguous
+    REQUIRE(!Ct.is_contiguous());
+    const ts::NonlinearFn<double> F = [](const Var<double>& x, const std::vector<Var<double>>& th) {
+        return x * x * x + x - th[0];
+    };
+    const Var<double> c(Ct, true);
+    const Tensor<double> x0 = tg::zeros<double>({2, 2}).transpose();
+    const auto r = ts::newton_root<double>(F, x0, {c}, tight());
+    CHECK(r.x.value().at({0, 1}) == doctest::Approx(2.0).epsilon(1e-14));
+    CHECK(r.x.value().at({1, 0}) == doctest::Approx(0.0));
+    tg::sum(r.x).backward();
+    CHECK(c.grad().at({0, 1}) == doctest::Approx(1.0 / 13.0).epsilon(1e-13));
+    // a NaN cotangent is refused by the adjoint solve, naming the solver
+    const Var<double> c2(C0, true);
+    const auto r2 = ts::newton_root<double>(F, tg::zeros<double>({2, 2}), {c2}, tight());
+    const std::string m = message_of([&] { r2.x.backward(Tensor<double>{{1.0, NAN}, {0.0, 0.0}}); });
+    CHECK(m.find("newton_root") != std::string::npos);
+    CHECK(m.find("nan") != std::string::npos);
+}
