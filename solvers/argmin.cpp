@@ -93,6 +93,8 @@ NonlinearResult<T> argmin(const NonlinearFn<T>& L, const Tensor<T>& x0, const st
                           const ArgminOptions& o) {
     const std::string name = "argmin";
     detail::check_start(x0, theta, name);
+    detail::check_tolerance(o.gtol, "gtol", name);
+    detail::check_tolerance(o.rtol, "rtol", name);
     if (o.memory < 1)
         throw DomainError(name + ": memory must be at least 1, got " + std::to_string(o.memory));
     const std::vector<Var<T>> c = detail::constants(theta);

@@ -63,6 +63,8 @@ NonlinearResult<T> fixed_point(const NonlinearFn<T>& g, const Tensor<T>& x0, con
                                const FixedPointOptions& o) {
     const std::string name = "fixed_point";
     detail::check_start(x0, theta, name);
+    detail::check_tolerance(o.atol, "atol", name);
+    detail::check_tolerance(o.rtol, "rtol", name);
     if (o.memory < 1)
         throw DomainError(name + ": memory must be at least 1, got " + std::to_string(o.memory));
     if (!(o.mixing > 0 && o.mixing <= 1))

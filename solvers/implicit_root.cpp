@@ -82,6 +82,10 @@ Tensor<T> jacobian_matrix(const NonlinearFn<T>& F, const Tensor<T>& x, const std
     return J.contiguous().reshape(Shape{n, n});
 }
 
+void check_tolerance(double v, const char* what, const std::string& name) {
+    if (std::isnan(v)) throw DomainError(name + ": " + what + " must be a number, got nan");
+}
+
 template <class T>
 void check_start(const Tensor<T>& x0, const std::vector<Var<T>>& theta, const std::string& name) {
     if (!x0.defined() || x0.numel() == 0)

@@ -42,6 +42,10 @@ template <class T>
 Tensor<T> jacobian_matrix(const NonlinearFn<T>& F, const Tensor<T>& x, const std::vector<Var<T>>& consts,
                           JacobianMode mode);
 
+/// Refuses a NaN tolerance: every comparison with it is false, so a solve would stop at x0 and
+/// differentiate a point that is not an answer. @throws DomainError naming the option.
+void check_tolerance(double v, const char* what, const std::string& name);
+
 /// Checks x0 (non-empty, finite) and theta (at most 4, defined). @throws ShapeError, DomainError.
 template <class T>
 void check_start(const Tensor<T>& x0, const std::vector<Var<T>>& theta, const std::string& name);

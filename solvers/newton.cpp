@@ -46,6 +46,8 @@ NonlinearResult<T> newton_root(const NonlinearFn<T>& F, const Tensor<T>& x0, con
                                const NewtonOptions& o) {
     const std::string name = o.krylov ? "newton_krylov_root" : "newton_root";
     detail::check_start(x0, theta, name);
+    detail::check_tolerance(o.atol, "atol", name);
+    detail::check_tolerance(o.rtol, "rtol", name);
     const std::vector<Var<T>> c = detail::constants(theta);
     const index_t n = x0.numel();
     const double eps = std::numeric_limits<T>::epsilon();
