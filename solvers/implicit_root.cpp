@@ -47,7 +47,15 @@ template <class T>
 Tensor<T> evaluate(const NonlinearFn<T>& F, const Tensor<T>& x, const std::vector<Var<T>>& consts,
                    const std::string& name, long long iteration, bool scalar) {
     Var<T> y;
-    {
+    if (iteration == 0 && (grad_enabled() || forward_active())) {
+        // x and consts neither require grad nor carry tangents: only a captured Var can.
+        y = F(Var<T>(x), consts);
+        if (y.defined() && (y.requires_grad() || (forward_active() && tangent_of(y).defined())))
+            throw AutogradError(name +
+                                ": the function depends on a Var that requires grad and is not in theta (or "
+                                "carries a tangent): its derivative would be dropped; pass it in theta, or "
+                                "capture a constant copy (Var(w.value()))");
+    } else {
         ForwardPause pause;
         NoGrad plain;
         y = F(Var<T>(x), consts);

@@ -31,8 +31,10 @@ template <class T>
 std::vector<Var<T>> constants(const std::vector<Var<T>>& theta);
 
 /// F(x, theta) on plain values (no recording), checked: its shape must be x's (`scalar`: one
-/// element) and, unless `allow_nonfinite`, every element finite (NonFiniteError naming the
-/// iteration and the element).
+/// element) and every element finite (NonFiniteError naming the iteration and the element). At
+/// iteration 0 F is run once with recording (and tangents) on, to catch a Var that F captures and
+/// that requires grad or carries a tangent: the answer's rules differentiate theta only, so its
+/// derivative would silently be zero (AutogradError).
 template <class T>
 Tensor<T> evaluate(const NonlinearFn<T>& F, const Tensor<T>& x, const std::vector<Var<T>>& consts,
                    const std::string& name, long long iteration, bool scalar = false);
