@@ -199,6 +199,20 @@ Var<T> implicit_root(const NonlinearFn<T>& F, const Tensor<T>& xstar, const std:
     auto fwd = [st](const std::vector<Tensor<T>>&) { return st->x; };
     // J^T lambda = xbar, thetabar = -F_theta^T lambda.
     auto vjp = [st](const std::vector<Var<T>>& th, const Var<T>&, const Var<T>& gy) {
+        // A create_graph sweep (grad on) or a forward-over-reverse one (tangents on the
+        // cotangent or theta) differentiates this rule again; it returns constants, so without
+        // the second-order step the second derivative would silently miss the solve's curvature.
+        if (!st->opts.second_order) {
+            bool tangents = false;
+            if (forward_active()) {
+                tangents = tangent_of(gy).defined();
+                for (const auto& p : th) tangents |= tangent_of(p).defined();
+            }
+            if (grad_enabled() || tangents)
+                throw AutogradError(st->name +
+                                    ": a second derivative through the solve (create_graph, hessian, hvp) "
+                                    "needs implicit.second_order = true; this answer's rules are first order");
+        }
         ForwardPause pause;
         ++st->stats->vjps;
         const std::vector<Var<T>> c = constants(th);

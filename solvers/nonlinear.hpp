@@ -9,7 +9,7 @@
 // of F(x, theta) = 0 (F = g - x for a fixed point, F = grad_x L for argmin):
 //   jvp: dx = -J^{-1} (F_theta dtheta)           J = F_x at (x*, theta)
 //   vjp: J^T lambda = xbar,  thetabar = -F_theta^T lambda   (a VJP of F in theta)
-// Every differentiable parameter must be passed in theta: Vars that F captures are constants.
+// Every differentiable parameter must be passed in theta: a captured Var requiring grad is refused.
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -44,7 +44,7 @@ struct ImplicitOptions {
     /// arithmetic from the recorded root, x1 = x* - J(x*, theta)^{-1} F(x*, theta), with J built by
     /// autodiff with create_graph (n recorded reverse sweeps: dense, for small n). Without it
     /// (default) the node is first order: its rules run on plain tensors, and a second derivative
-    /// through it misses the curvature of the solve.
+    /// through it (create_graph, hessian, hvp) is refused with AutogradError.
     bool second_order = false;
 };
 
