@@ -162,8 +162,24 @@ struct State {
         k.max_iter = opts.max_iter;
         const Tensor<T> bc = b.contiguous();
         Tensor<T> out(shape);
-        stats->krylov_iterations +=
-            krylov(A, static_cast<const PreconditionerOp<T>*>(nullptr), bc.data(), out.data(), n, k).iterations;
+        // The Krylov errors name gmres or cg only; say which solve's derivative failed, and type a
+        // breakdown as the dense path types its zero pivot (a singular J at the answer).
+        const std::string who = name + ": the implicit derivative (matrix-free) ";
+        try {
+            stats->krylov_iterations += krylov(A, static_cast<const PreconditionerOp<T>*>(nullptr), bc.data(),
+                                               out.data(), n, k)
+                                            .iterations;
+        } catch (const ConvergenceError& e) {
+            throw ConvergenceError(who + "did not converge: " + e.what(), e.iterations(), e.residual());
+        } catch (const DomainError& e) {
+            throw DomainError(who + "got a non-finite input: " + e.what());
+        } catch (const NumericalError& e) {
+            const std::string w = e.what();
+            if (w.find("non-finite") != std::string::npos) throw NumericalError(who + "failed: " + w);
+            throw SingularJacobianError(who + "needs J = F_x at the answer, which is singular" +
+                                            (symmetric ? " or not positive definite" : "") + " (" + w + ")",
+                                        -1);
+        }
         return out;
     }
 

@@ -520,3 +520,49 @@ TEST_CASE("nonlinear attack: x of shape [2, 3] on every adjoint path, forward-mo
     CHECK(worst < 1e-7);
     CHECK(std::abs(H.at({1, 6}) - H.at({6, 1})) < 1e-12);  // symmetric
 }
+
+TEST_CASE(
+    "nonlinear attack: a singular J at the answer on the matrix-free path is typed and named like the dense one") {
+    // x^3 - c x^3 at c = 0: the root x = 0 has J = 0
+    const ts::NonlinearFn<double> cube = [](const Var<double>& x, const std::vector<Var<double>>& th) {
+        return x * x * x - th[0] * x * x * x;
+    };
+    ts::NewtonOptions o;
+    o.implicit.adjoint = ts::AdjointMode::krylov;
+    const Var<double> c(Tensor<double>{0.0, 0.0}, true);
+    const auto r = ts::newton_root<double>(cube, Tensor<double>{0.0, 0.0}, {c}, o);
+    try {
+        tg::sum(r.x).backward();
+        FAIL("no error");
+    } catch (const tg::SingularJacobianError& e) {
+        CHECK(e.iteration() == -1);
+        CHECK(std::string(e.what()).find(
+                  "newton_root: the implicit derivative (matrix-free) needs J = F_x at the "
+                  "answer, which is singular (gmres(50): the operator is singular") == 0);
+    }
+    // argmin of a function flat in x1: the Hessian diag(2, 0) is singular, on both paths
+    const ts::NonlinearFn<double> L = [](const Var<double>& x, const std::vector<Var<double>>& th) {
+        const Var<double> d = x - th[0];
+        return tg::sum(d * d * Var<double>(Tensor<double>{1.0, 0.0}));
+    };
+    for (auto mode : {ts::AdjointMode::dense, ts::AdjointMode::krylov}) {
+        ts::ArgminOptions oa;
+        oa.implicit.adjoint = mode;
+        const Var<double> a(Tensor<double>{1.0, 2.0}, true);
+        const auto ra = ts::argmin<double>(L, Tensor<double>{0.0, 0.0}, {a}, oa);
+        CHECK(ra.x.value().at({0}) == doctest::Approx(1.0).epsilon(1e-8));
+        try {
+            tg::sum(ra.x).backward();
+            FAIL("no error");
+        } catch (const tg::SingularJacobianError& e) {
+            CHECK(e.iteration() == -1);
+            CHECK(std::string(e.what()).find("argmin: the implicit derivative") == 0);
+        }
+    }
+    // a NaN cotangent on the matrix-free path names the solver too
+    const Var<double> c2(Tensor<double>{2.0, 10.0}, true);
+    const auto r2 = ts::newton_root<double>(cubic, Tensor<double>{0.0, 0.0}, {c2}, o);
+    const std::string m = message_of([&] { r2.x.backward(Tensor<double>{1.0, NAN}); });
+    CHECK(m.find("newton_root: the implicit derivative (matrix-free) got a non-finite input") == 0);
+    CHECK(m.find("nan") != std::string::npos);
+}
