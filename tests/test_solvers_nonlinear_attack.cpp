@@ -566,3 +566,38 @@ TEST_CASE(
     CHECK(m.find("newton_root: the implicit derivative (matrix-free) got a non-finite input") == 0);
     CHECK(m.find("nan") != std::string::npos);
 }
+
+TEST_CASE("nonlinear attack: a captured Var carrying a tangent under tg::jvp is refused too") {
+    const auto f = [](const std::vector<Var<double>>& v) {
+        const Var<double> w = v[0];  // carries the tangent
+        const ts::NonlinearFn<double> F = [w](const Var<double>& x, const std::vector<Var<double>>& th) {
+            return x * x * x + w * x - th[0];
+        };
+        return ts::newton_root<double>(F, Tensor<double>{0.0}, {Var<double>(Tensor<double>{10.0})}).x;
+    };
+    CHECK_THROWS_AS(tg::jvp<double>(f, {Tensor<double>{1.0}}, {Tensor<double>{1.0}}), tg::AutogradError);
+}
+
+TEST_CASE("nonlinear attack: a solve inside the function of another solve (first order)") {
+    // inner: y^3 + y = x; outer: x + y(x) = c. At c = 3: y = 1, x = 2; dx/dc = 1 / (1 + y'(x)),
+    // y' = 1 / (3 y^2 + 1) = 1 / 4, so dx/dc = 0.8.
+    const ts::NonlinearFn<double> outer = [](const Var<double>& x, const std::vector<Var<double>>& th) {
+        const Var<double> y = ts::newton_root<double>(cubic, Tensor<double>{0.0}, {x}, tight()).x;
+        return x + y - th[0];
+    };
+    for (bool krylov : {false, true}) {
+        ts::NewtonOptions o = tight();
+        o.krylov = krylov;
+        const Var<double> c(Tensor<double>{3.0}, true);
+        const auto r = ts::newton_root<double>(outer, Tensor<double>{0.0}, {c}, o);
+        CHECK(r.x.value().item() == doctest::Approx(2.0).epsilon(1e-13));
+        tg::sum(r.x).backward();
+        CHECK(c.grad().item() == doctest::Approx(0.8).epsilon(1e-12));
+        const auto [x, dx] = tg::jvp<double>(
+            [&](const std::vector<Var<double>>& v) {
+                return ts::newton_root<double>(outer, Tensor<double>{0.0}, v, o).x;
+            },
+            {Tensor<double>{3.0}}, {Tensor<double>{1.0}});
+        CHECK(dx.item() == doctest::Approx(0.8).epsilon(1e-12));
+    }
+}
