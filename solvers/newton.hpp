@@ -15,7 +15,7 @@ namespace tg::solvers {
 
 struct NewtonOptions {
     double atol = 1e-10;  ///< converged when |F| <= max(atol, rtol |F(x0)|), both raised to 10 eps
-    double rtol = 1e-12;
+    double rtol = 1e-12;  ///< (or when no step of length <= 4 eps |x| decreases |F|: F's rounding)
     long long max_iter = 50;
     bool line_search = true;  ///< false: always the full step
     ArmijoOptions armijo{};

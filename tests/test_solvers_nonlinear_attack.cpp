@@ -601,3 +601,24 @@ TEST_CASE("nonlinear attack: a solve inside the function of another solve (first
         CHECK(dx.item() == doctest::Approx(0.8).epsilon(1e-12));
     }
 }
+
+TEST_CASE("nonlinear attack: float32 Newton where F's rounding is above the default target") {
+    // x^3 = c at c ~ 1e6 (x ~ 100): the rounding of x^3 in float32 is ulp(1e6) = 0.0625, above the
+    // target 10 eps |F(x0)|; 4 of these 40 starts used to end in "the line search found no
+    // decrease" at the answer. No decrease along a step below x's rounding now counts as converged.
+    // (x is held to |F| <= 10 eps |F(x0)|, about 5e-7 relative here.)
+    const ts::NonlinearFn<float> F = [](const Var<float>& x, const std::vector<Var<float>>& th) {
+        return x * x * x - th[0];
+    };
+    int ok = 0;
+    for (int k = 0; k < 40; ++k) {
+        const double cv = double(1e6f + 37.3f * float(k));
+        const Var<float> c(Tensor<float>{float(cv)}, true);
+        const auto r = ts::newton_root<float>(F, Tensor<float>{90.0f + 0.77f * float(k)}, {c});
+        tg::sum(r.x).backward();
+        const double x = std::cbrt(cv);
+        ok += r.report.converged && std::abs(r.x.value().item() - x) <= 5e-7 * x &&
+              std::abs(c.grad().item() - 1 / (3 * x * x)) <= 1.5e-6 / (3 * x * x);
+    }
+    CHECK(ok == 40);
+}
