@@ -622,3 +622,27 @@ TEST_CASE("nonlinear attack: float32 Newton where F's rounding is above the defa
     }
     CHECK(ok == 40);
 }
+
+TEST_CASE("nonlinear attack: float32 argmin where |grad L| cannot reach the target at x's rounding") {
+    // L = 3 (x - a)^2 + x, minimizer a - 1/6 ~ 10000.13: at the nearest floats (ulp 1e-3) |grad L|
+    // stays ~2e-3 > 10 eps. L-BFGS used to run its 1000 iterations and throw ConvergenceError; it
+    // now stops, converged, when its step is below 4 eps |x|.
+    const ts::NonlinearFn<float> L = [](const Var<float>& x, const std::vector<Var<float>>& th) {
+        return tg::sum(3.0f * (x - th[0]) * (x - th[0]) + x);
+    };
+    const Var<float> a(Tensor<float>{1e4f + 0.3f}, true);
+    const auto r = ts::argmin<float>(L, Tensor<float>{0.0f}, {a});
+    CHECK(r.report.converged);
+    CHECK(r.report.iterations < 20);
+    CHECK(double(r.x.value().item()) == doctest::Approx(double(1e4f + 0.3f) - 1.0 / 6.0).epsilon(2e-7));
+    tg::sum(r.x).backward();
+    CHECK(a.grad().item() == doctest::Approx(1.0).epsilon(1e-6));
+    // the fixed point x = x / 3 + c at c ~ 5e6 stops at its relative target
+    const ts::NonlinearFn<float> g = [](const Var<float>& x, const std::vector<Var<float>>& th) {
+        return x / 3.0f + th[0];
+    };
+    const Var<float> c(Tensor<float>{5e6f + 0.25f}, true);
+    const auto rf = ts::fixed_point<float>(g, Tensor<float>{1e7f + 3}, {c});
+    CHECK(rf.report.converged);
+    CHECK(double(rf.x.value().item()) == doctest::Approx(1.5 * double(5e6f + 0.25f)).epsilon(2e-7));
+}
