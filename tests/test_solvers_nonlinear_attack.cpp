@@ -646,3 +646,25 @@ TEST_CASE("nonlinear attack: float32 argmin where |grad L| cannot reach the targ
     CHECK(rf.report.converged);
     CHECK(double(rf.x.value().item()) == doctest::Approx(1.5 * double(5e6f + 0.25f)).epsilon(2e-7));
 }
+
+TEST_CASE("nonlinear attack: Anderson without regularization on a scalar map (collinear differences) holds") {
+    const ts::NonlinearFn<double> g = [](const Var<double>& x, const std::vector<Var<double>>& th) {
+        return tg::cos(x) + th[0];
+    };
+    for (double reg : {0.0, 1e-10}) {
+        for (int m : {1, 2, 5}) {
+            ts::FixedPointOptions o;
+            o.regularization = reg;
+            o.memory = m;
+            o.atol = 1e-13;
+            const Var<double> c(Tensor<double>{0.0}, true);
+            const auto r = ts::fixed_point<double>(g, Tensor<double>{1.0}, {c}, o);
+            CHECK(r.report.converged);
+            CHECK(r.report.iterations <= 8);
+            const double x = 0.7390851332151607;  // the Dottie number, cos x = x
+            CHECK(r.x.value().item() == doctest::Approx(x).epsilon(1e-12));
+            tg::sum(r.x).backward();
+            CHECK(c.grad().item() == doctest::Approx(1 / (1 + std::sin(x))).epsilon(1e-12));
+        }
+    }
+}
