@@ -668,3 +668,16 @@ TEST_CASE("nonlinear attack: Anderson without regularization on a scalar map (co
         }
     }
 }
+
+TEST_CASE("nonlinear attack: x of shape [] (0-d), first and second order") {
+    const Var<double> c(Tensor<double>::scalar(10.0), true);
+    ts::NewtonOptions o = tight();
+    o.implicit.second_order = true;
+    const auto r = ts::newton_root<double>(cubic, Tensor<double>::scalar(0.0), {c}, o);
+    CHECK(r.x.shape() == Shape{});
+    CHECK(r.x.value().item() == doctest::Approx(2.0).epsilon(1e-14));
+    const Var<double> g = tg::gradients(r.x, {c}, Tensor<double>::scalar(1.0), {.create_graph = true})[0];
+    CHECK(g.value().item() == doctest::Approx(1.0 / 13.0).epsilon(1e-13));
+    g.backward();
+    CHECK(c.grad().item() == doctest::Approx(-12.0 / (13.0 * 13.0 * 13.0)).epsilon(1e-10));  // -6 x x'^3
+}
