@@ -47,3 +47,7 @@
 #include "solvers/roots_functions.hpp"
 // nn: modules and training (tg::nn)
 #include "nn/nn.hpp"
+// solvers: nonlinear systems, fixed points and argmin
+#include "solvers/argmin.hpp"
+#include "solvers/fixed_point.hpp"
+#include "solvers/newton.hpp"

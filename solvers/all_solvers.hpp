@@ -10,3 +10,5 @@
 #include "sparse_ops.hpp"
 // roots family
 #include "kepler.hpp"
+// solvers: nonlinear systems (a fixed vector system, for the registry)
+#include "newton_cubic.hpp"

@@ -25,7 +25,7 @@ using SparseOps = std::tuple<SpMV, SparseDirectSolve>;
 using KrylovOps = std::tuple<KrylovSolve>;
 // roots family: kepler.hpp (fixed points and argmin to come)
 struct Kepler;
-using NonlinearOps = std::tuple<Kepler>;
+using NonlinearOps = std::tuple<Kepler, struct NewtonCubic>;  // + newton_cubic.hpp (nonlinear)
 using QuadratureOps = std::tuple<>;  // quadrature: generic scalar code and Var compositions, no op of its own yet
 
 using SolverOps = ops::join_lists<DenseOps, SparseOps, KrylovOps, NonlinearOps, QuadratureOps>::type;
