@@ -22,6 +22,7 @@ public:
     Var<T> forward(const Var<T>& x) override;
     Var<T> forward(const Var<T>& x1, const Var<T>& x2) { return bilinear(x1, x2, weight, bias); }
     std::string describe() const override;
+    TG_NN_REMAKE(std::make_shared<Bilinear<U>>(in1_features, in2_features, out_features, bias.defined()))
     Var<T> weight, bias;
     index_t in1_features, in2_features, out_features;
 };

@@ -20,6 +20,9 @@ public:
                     Generator& gen = default_generator());
     Var<T> forward(const Var<T>& x) override;
     std::string describe() const override;
+    TG_NN_REMAKE(std::make_shared<ConvTranspose2d<U>>(weight.shape()[0], weight.shape()[1] * options.groups,
+                                                      Pair{weight.shape()[2], weight.shape()[3]}, options,
+                                                      bias.defined()))
     Var<T> weight, bias;
     Conv2dOptions options;
 };

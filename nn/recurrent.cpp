@@ -171,7 +171,7 @@ std::string RecurrentCell<T>::describe() const {
 
 template <class T>
 Recurrent<T>::Recurrent(CellKind kind, index_t input, index_t hidden, const RecurrentOptions& o, Generator& gen)
-    : input_size(input), hidden_size(hidden), options(o), kind(kind), dropout_gen_(gen.next_u64()) {
+    : input_size(input), hidden_size(hidden), options(o), kind(kind), dropout_generator(gen.next_u64()) {
     check_sizes(name_of(kind), input, hidden);
     if (o.num_layers < 1)
         throw ShapeError(std::string(name_of(kind)) + ": num_layers must be at least 1, got " +
@@ -257,7 +257,7 @@ RecurrentOutput<T> Recurrent<T>::run(const Var<T>& x_in, const Var<T>& h0_in, co
         if (c.defined()) c_last.push_back(c);
         seq = L == 1 ? unsqueeze(hs[0], 0) : stack(hs, 0);
         if (options.dropout > 0 && this->is_training() && k + 1 < layers)
-            seq = dropout(seq, options.dropout, dropout_gen_.next_u64(), true);
+            seq = dropout(seq, options.dropout, dropout_generator.next_u64(), true);
     }
     auto finals = [&](std::vector<Var<T>>& v) { return v.size() == 1 ? unsqueeze(v[0], 0) : stack(v, 0); };
     out.h_n = finals(h_last);

@@ -12,6 +12,7 @@
 // before the loop; only h W_hh^T stays inside it.
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "module.hpp"
@@ -63,6 +64,9 @@ public:
     using RecurrentCell<T>::forward;
     /// h' from x and h (undefined h: zeros).
     Var<T> forward(const Var<T>& x, const Var<T>& h) { return this->step(x, h, {}).first; }
+    TG_NN_REMAKE(std::make_shared<RNNCell<U>>(this->input_size, this->hidden_size, this->bias_ih.defined(),
+                                              this->kind == CellKind::rnn_tanh ? RNNNonlinearity::tanh
+                                                                               : RNNNonlinearity::relu))
 };
 
 template <class T>
@@ -72,6 +76,7 @@ public:
         : RecurrentCell<T>(CellKind::gru, input_size, hidden_size, bias, gen) {}
     using RecurrentCell<T>::forward;
     Var<T> forward(const Var<T>& x, const Var<T>& h) { return this->step(x, h, {}).first; }
+    TG_NN_REMAKE(std::make_shared<GRUCell<U>>(this->input_size, this->hidden_size, this->bias_ih.defined()))
 };
 
 template <class T>
@@ -84,6 +89,7 @@ public:
     std::pair<Var<T>, Var<T>> forward(const Var<T>& x, const Var<T>& h, const Var<T>& c) {
         return this->step(x, h, c);
     }
+    TG_NN_REMAKE(std::make_shared<LSTMCell<U>>(this->input_size, this->hidden_size, this->bias_ih.defined()))
 };
 
 struct RecurrentOptions {
@@ -123,12 +129,21 @@ public:
     RecurrentOptions options;
     CellKind kind;
 
+    /// Draws the inter-layer dropout masks (seeded from the generator given at construction).
+    Generator dropout_generator;
+
 protected:
     RecurrentOutput<T> run(const Var<T>& x, const Var<T>& h0, const Var<T>& c0);
+    /// For the remake hooks: the same module type of element type M's, its dropout stream continued.
+    template <class M, class... A>
+    std::shared_ptr<M> remade(A&&... a) const {
+        auto m = std::make_shared<M>(std::forward<A>(a)...);
+        m->dropout_generator = dropout_generator;
+        return m;
+    }
 
 private:
     std::vector<std::vector<Var<T>>> layers_;
-    Generator dropout_gen_;
 };
 
 template <class T>
@@ -141,6 +156,9 @@ public:
     using Recurrent<T>::forward;
     /// With an initial state h0 (num_layers, N, H) (undefined: zeros).
     RecurrentOutput<T> forward(const Var<T>& x, const Var<T>& h0) { return this->run(x, h0, {}); }
+    TG_NN_REMAKE(this->template remade<RNN<U>>(this->input_size, this->hidden_size, this->options,
+                                               this->kind == CellKind::rnn_tanh ? RNNNonlinearity::tanh
+                                                                                : RNNNonlinearity::relu))
 };
 
 template <class T>
@@ -151,6 +169,7 @@ public:
         : Recurrent<T>(CellKind::gru, input_size, hidden_size, o, gen) {}
     using Recurrent<T>::forward;
     RecurrentOutput<T> forward(const Var<T>& x, const Var<T>& h0) { return this->run(x, h0, {}); }
+    TG_NN_REMAKE(this->template remade<GRU<U>>(this->input_size, this->hidden_size, this->options))
 };
 
 template <class T>
@@ -164,6 +183,7 @@ public:
     RecurrentOutput<T> forward(const Var<T>& x, const Var<T>& h0, const Var<T>& c0) {
         return this->run(x, h0, c0);
     }
+    TG_NN_REMAKE(this->template remade<LSTM<U>>(this->input_size, this->hidden_size, this->options))
 };
 
 extern template class RecurrentCell<float>;
