@@ -19,7 +19,6 @@
 
 #include <tensorgrad/tensorgrad.hpp>
 
-#include "../nn/recurrent.hpp"
 
 using tg::index_t;
 using tg::Tensor;
