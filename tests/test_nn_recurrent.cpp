@@ -324,3 +324,31 @@ TEST_CASE("nn recurrent: inter-layer dropout only in training; eval is determini
     gru.eval();
     CHECK(gru.forward(x).value().to_vector() == gru.forward(x).value().to_vector());
 }
+
+TEST_CASE("nn recurrent: hostile inputs: an empty batch, a transposed view, NaN") {
+    tg::manual_seed(6);
+    nn::LSTM<double> lstm(3, 4, {.num_layers = 2});
+    // N = 0: empty outputs and states of the right shapes.
+    auto e = lstm.forward(Var<double>(tg::zeros<double>({5, 0, 3})), {}, {});
+    CHECK(e.output.shape() == Shape{5, 0, 4});
+    CHECK(e.h_n.shape() == Shape{2, 0, 4});
+    // A transposed (non-contiguous) input gives the same numbers as its contiguous copy.
+    Tensor<double> base = formula<double>({2, 5, 3}, 0.9, 0.2, 1);
+    Tensor<double> view = base.transpose(0, 1);  // (5, 2, 3), strided
+    REQUIRE(!view.is_contiguous());
+    Var<double> xv(view, true);
+    auto a = lstm.forward(xv, {}, {});
+    auto b = lstm.forward(Var<double>(view.contiguous()), {}, {});
+    CHECK(max_diff(a.output.value(), b.output.value().to_vector()) == 0);
+    tg::sum(a.output).backward();
+    CHECK(xv.grad().shape() == Shape{5, 2, 3});
+    // NaN in one sequence stays in that sequence (the batch rows are independent).
+    Tensor<double> xn = formula<double>({5, 2, 3}, 0.9, 0.2, 1);
+    std::vector<double> v = xn.to_vector();
+    v[1 * 6 + 0] = NAN;  // step 1, sequence 0
+    auto o = lstm.forward(Var<double>(Tensor<double>::from_vector(v, {5, 2, 3})), {}, {});
+    const auto out = o.output.value().to_vector();
+    CHECK(std::isnan(out[1 * 8 + 0]));  // step 1, sequence 0
+    CHECK(!std::isnan(out[0 * 8 + 0]));  // before it
+    CHECK(!std::isnan(out[4 * 8 + 4]));  // sequence 1, last step
+}
