@@ -7,9 +7,9 @@
 //         r, z = sigmoid(x W_i^T + b_i + h W_h^T + b_h);  n = tanh(x W_in^T + b_in + r (h W_hn^T + b_hn))
 //         h' = (1 - z) n + z h      (b_hn inside the product with r, as PyTorch and cuDNN)
 // Every parameter starts U(-1/sqrt(H), 1/sqrt(H)) (PyTorch's default). Everything is composed of
-// registered ops (nn::linear, sigmoid, tanh, split, stack), so gradients, double backward and
-// gradcheck come for free. A layer computes the input projection of all time steps in one GEMM
-// before the loop; only h W_hh^T stays inside it.
+// registered ops (sigmoid, tanh, split, stack, ...) and nn::linear (one recorded function whose
+// rules are Var ops), so gradients, double backward and gradcheck come for free. A layer computes
+// the input projection of all time steps in one GEMM before the loop; only h W_hh^T stays inside.
 #include <memory>
 #include <string>
 #include <utility>
@@ -21,7 +21,9 @@ namespace tg::nn {
 
 enum class RNNNonlinearity { tanh, relu };
 
-/// One step of each cell as a function (x (N, I), h and c (N, H)); the modules call these.
+/// One step of each cell as a function: x (N, I), h and c (N, H) (undefined: zeros), weights in
+/// the layouts above (biases may be undefined). lstm_cell returns {h', c'}.
+/// @throws ShapeError naming the function and every shape when they do not fit
 template <class T>
 Var<T> rnn_cell(const Var<T>& x, const Var<T>& h, const Var<T>& w_ih, const Var<T>& w_hh, const Var<T>& b_ih,
                 const Var<T>& b_hh, RNNNonlinearity nl = RNNNonlinearity::tanh);

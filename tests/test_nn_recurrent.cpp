@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <tensorgrad/tensorgrad.hpp>
@@ -348,7 +349,24 @@ TEST_CASE("nn recurrent: hostile inputs: an empty batch, a transposed view, NaN"
     v[1 * 6 + 0] = NAN;  // step 1, sequence 0
     auto o = lstm.forward(Var<double>(Tensor<double>::from_vector(v, {5, 2, 3})), {}, {});
     const auto out = o.output.value().to_vector();
-    CHECK(std::isnan(out[1 * 8 + 0]));  // step 1, sequence 0
+    CHECK(std::isnan(out[1 * 8 + 0]));   // step 1, sequence 0
     CHECK(!std::isnan(out[0 * 8 + 0]));  // before it
     CHECK(!std::isnan(out[4 * 8 + 4]));  // sequence 1, last step
+}
+
+TEST_CASE("nn recurrent: a model built and trained on a second thread gives the main thread's numbers") {
+    // Each thread has its own tape and default generator: the same seed gives the same model and
+    // the same gradient on any thread.
+    auto run = [] {
+        tg::manual_seed(21);
+        nn::GRU<float> gru(3, 6, {.num_layers = 2});
+        Var<float> x(formula<float>({4, 2, 3}, 0.9, 0.2, 1));
+        tg::sum(tg::square(gru.forward(x))).backward();
+        return gru.parameters()[1].grad().to_vector();
+    };
+    const auto here = run();
+    std::vector<float> there;
+    std::thread t([&] { there = run(); });
+    t.join();
+    CHECK(here == there);
 }
