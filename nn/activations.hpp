@@ -16,6 +16,7 @@ namespace tg::nn {
     public:                                                          \
         Var<T> forward(const Var<T>& x) override { return call; }    \
         std::string describe() const override { return #Name "()"; } \
+        TG_NN_REMAKE(std::make_shared<Name<U>>())                    \
     };
 TG_NN_ACTIVATION(ReLU, relu(x))
 TG_NN_ACTIVATION(ReLU6, relu6(x))
@@ -43,6 +44,7 @@ TG_NN_ACTIVATION(Identity, x)
             os << #Name "(" #param "=" << param << ")";           \
             return os.str();                                      \
         }                                                         \
+        TG_NN_REMAKE(std::make_shared<Name<U>>(param))            \
         Type param;                                               \
     };
 TG_NN_ACTIVATION1(GELU, bool, approximate, false, gelu(x, approximate))
@@ -65,6 +67,7 @@ public:
         os << "Hardtanh(" << lo << ", " << hi << ")";
         return os.str();
     }
+    TG_NN_REMAKE(std::make_shared<Hardtanh<U>>(lo, hi))
     double lo, hi;
 };
 
@@ -77,6 +80,7 @@ public:
     }
     Var<T> forward(const Var<T>& x) override { return prelu(x, weight); }
     std::string describe() const override { return "PReLU(" + std::to_string(weight.numel()) + ")"; }
+    TG_NN_REMAKE(std::make_shared<PReLU<U>>(weight.numel()))
     Var<T> weight;
 };
 

@@ -22,6 +22,7 @@ public:
     Linear(index_t in, index_t out, bool bias = true, Generator& gen = default_generator());
     Var<T> forward(const Var<T>& x) override;
     std::string describe() const override;
+    TG_NN_REMAKE(std::make_shared<Linear<U>>(in_features, out_features, bias.defined()))
     Var<T> weight, bias;  ///< bias undefined when built without one
     index_t in_features, out_features;
 };
@@ -39,6 +40,9 @@ public:
            Generator& gen = default_generator());
     Var<T> forward(const Var<T>& x) override;
     std::string describe() const override;
+    TG_NN_REMAKE(std::make_shared<Conv2d<U>>(weight.shape()[1] * options.groups, weight.shape()[0],
+                                             Pair{weight.shape()[2], weight.shape()[3]}, options,
+                                             bias.defined()))
     Var<T> weight, bias;
     Conv2dOptions options;
 };
@@ -51,6 +55,8 @@ public:
            Generator& gen = default_generator());
     Var<T> forward(const Var<T>& x) override;
     std::string describe() const override;
+    TG_NN_REMAKE(std::make_shared<Conv1d<U>>(weight.shape()[1] * options.groups, weight.shape()[0],
+                                             weight.shape()[2], options, bias.defined()))
     Var<T> weight, bias;
     Conv1dOptions options;
 };
@@ -61,6 +67,7 @@ public:
     explicit MaxPool2d(const Pool2dOptions& o) : options(o) {}
     Var<T> forward(const Var<T>& x) override { return max_pool2d(x, options); }
     std::string describe() const override;
+    TG_NN_REMAKE(std::make_shared<MaxPool2d<U>>(options))
     Pool2dOptions options;
 };
 
@@ -70,6 +77,7 @@ public:
     explicit AvgPool2d(const Pool2dOptions& o) : options(o) {}
     Var<T> forward(const Var<T>& x) override { return avg_pool2d(x, options); }
     std::string describe() const override;
+    TG_NN_REMAKE(std::make_shared<AvgPool2d<U>>(options))
     Pool2dOptions options;
 };
 
@@ -79,6 +87,7 @@ public:
     explicit AdaptiveAvgPool2d(Pair output_size) : output_size(output_size) {}
     Var<T> forward(const Var<T>& x) override { return adaptive_avg_pool2d(x, output_size); }
     std::string describe() const override;
+    TG_NN_REMAKE(std::make_shared<AdaptiveAvgPool2d<U>>(output_size))
     Pair output_size;
 };
 
@@ -89,6 +98,7 @@ public:
     explicit Flatten(int start = 1, int end = -1) : start(start), end(end) {}
     Var<T> forward(const Var<T>& x) override;
     std::string describe() const override;
+    TG_NN_REMAKE(std::make_shared<Flatten<U>>(start, end))
     int start, end;
 };
 
@@ -102,6 +112,11 @@ public:
     explicit Dropout(double p = 0.5, Generator& gen = default_generator());
     Var<T> forward(const Var<T>& x) override;
     std::string describe() const override;
+    TG_NN_REMAKE([this] {  // the mask stream continues where this one is
+        auto d = std::make_shared<Dropout<U>>(p);
+        d->generator = generator;
+        return d;
+    }())
     double p;
     Generator generator;
 };
@@ -117,6 +132,8 @@ public:
               bool affine);
     Var<T> forward(const Var<T>& x) override;
     std::string describe() const override;
+    TG_NN_REMAKE(std::make_shared<BatchNorm<U>>(num_features, min_rank_, max_rank_, kind_, eps, momentum,
+                                                weight.defined()))
     Var<T> weight, bias;
     Tensor<T> running_mean, running_var, num_batches_tracked;
     index_t num_features;
@@ -131,12 +148,16 @@ class BatchNorm1d : public BatchNorm<T> {
 public:
     explicit BatchNorm1d(index_t c, double eps = 1e-5, double momentum = 0.1, bool affine = true)
         : BatchNorm<T>(c, 2, 3, "BatchNorm1d", eps, momentum, affine) {}
+    TG_NN_REMAKE(std::make_shared<BatchNorm1d<U>>(this->num_features, this->eps, this->momentum,
+                                                  this->weight.defined()))
 };
 template <class T>
 class BatchNorm2d : public BatchNorm<T> {
 public:
     explicit BatchNorm2d(index_t c, double eps = 1e-5, double momentum = 0.1, bool affine = true)
         : BatchNorm<T>(c, 4, 4, "BatchNorm2d", eps, momentum, affine) {}
+    TG_NN_REMAKE(std::make_shared<BatchNorm2d<U>>(this->num_features, this->eps, this->momentum,
+                                                  this->weight.defined()))
 };
 
 /// Normalizes over the last normalized_shape.size() axes; weight 1, bias 0 of normalized_shape.
@@ -146,6 +167,7 @@ public:
     explicit LayerNorm(const Shape& normalized_shape, double eps = 1e-5, bool affine = true);
     Var<T> forward(const Var<T>& x) override;
     std::string describe() const override;
+    TG_NN_REMAKE(std::make_shared<LayerNorm<U>>(normalized_shape, eps, weight.defined()))
     Var<T> weight, bias;
     Shape normalized_shape;
     double eps;
@@ -159,6 +181,7 @@ public:
     GroupNorm(int groups, index_t channels, double eps = 1e-5, bool affine = true);
     Var<T> forward(const Var<T>& x) override;
     std::string describe() const override;
+    TG_NN_REMAKE(std::make_shared<GroupNorm<U>>(groups, channels, eps, weight.defined()))
     Var<T> weight, bias;
     int groups;
     index_t channels;
@@ -172,6 +195,7 @@ public:
     explicit RMSNorm(const Shape& normalized_shape, double eps = 1e-6, bool affine = true);
     Var<T> forward(const Var<T>& x) override;
     std::string describe() const override;
+    TG_NN_REMAKE(std::make_shared<RMSNorm<U>>(normalized_shape, eps, weight.defined()))
     Var<T> weight;
     Shape normalized_shape;
     double eps;
@@ -187,6 +211,7 @@ public:
     Var<T> forward(const IndexArray& idx);
     Var<T> forward(const Var<T>& x) override;
     std::string describe() const override;
+    TG_NN_REMAKE(std::make_shared<Embedding<U>>(weight.shape()[0], weight.shape()[1]))
     Var<T> weight;
 };
 

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "../tensor/error.hpp"
+#include "convert.hpp"
 
 namespace tg::nn {
 
@@ -128,6 +129,27 @@ std::string summary(const Module<T>& m) {
 }
 
 template <class T>
+std::shared_ptr<Module<float>> Module<T>::remake_float() const {
+    throw AutogradError("nn::to: " + describe() +
+                        " cannot be converted: give its class TG_NN_REMAKE(...) (nn/module.hpp)");
+}
+template <class T>
+std::shared_ptr<Module<double>> Module<T>::remake_double() const {
+    throw AutogradError("nn::to: " + describe() +
+                        " cannot be converted: give its class TG_NN_REMAKE(...) (nn/module.hpp)");
+}
+
+namespace {
+// A container's remake: the same container of its elements converted (with their values).
+template <class U, class C, class T>
+std::shared_ptr<Module<U>> remake_container(const std::vector<std::shared_ptr<Module<T>>>& elements) {
+    auto c = std::make_shared<C>();
+    for (const auto& m : elements) c->push_back(to<U>(*m));
+    return c;
+}
+}  // namespace
+
+template <class T>
 Sequential<T>::Sequential(std::vector<std::shared_ptr<Module<T>>> layers) {
     for (auto& l : layers) push_back(std::move(l));
 }
@@ -145,6 +167,23 @@ Module<T>& Sequential<T>::operator[](std::size_t i) const {
         throw IndexError("Sequential: index " + std::to_string(i) + " out of range for " +
                          std::to_string(layers_.size()) + " layers");
     return *layers_[i];
+}
+
+template <class T>
+std::shared_ptr<Module<float>> Sequential<T>::remake_float() const {
+    return remake_container<float, Sequential<float>>(layers_);
+}
+template <class T>
+std::shared_ptr<Module<double>> Sequential<T>::remake_double() const {
+    return remake_container<double, Sequential<double>>(layers_);
+}
+template <class T>
+std::shared_ptr<Module<float>> ModuleList<T>::remake_float() const {
+    return remake_container<float, ModuleList<float>>(modules_);
+}
+template <class T>
+std::shared_ptr<Module<double>> ModuleList<T>::remake_double() const {
+    return remake_container<double, ModuleList<double>>(modules_);
 }
 
 template <class T>

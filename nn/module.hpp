@@ -18,6 +18,21 @@
 namespace tg::nn {
 
 template <class T>
+class Module;
+
+/// Defines a module's nn::to hooks from one expression in U, the target element type (see
+/// Module::remake_float). Put it in the public part of the class.
+#define TG_NN_REMAKE(...)                                                      \
+    std::shared_ptr<::tg::nn::Module<float>> remake_float() const override {   \
+        using U = float;                                                       \
+        return __VA_ARGS__;                                                    \
+    }                                                                          \
+    std::shared_ptr<::tg::nn::Module<double>> remake_double() const override { \
+        using U = double;                                                      \
+        return __VA_ARGS__;                                                    \
+    }
+
+template <class T>
 class Module {
 public:
     Module() = default;
@@ -49,6 +64,14 @@ public:
     void zero_grad();
     /// Number of scalar parameters (elements of every parameter tensor).
     std::int64_t num_parameters() const;
+
+    /// The hooks of nn::to (nn/convert.hpp): a new module of the same type and structure with
+    /// element type float / double; nn::to then copies every parameter and buffer by name. Every
+    /// module of the library has them; a module of your own gets both from one line in its class,
+    /// TG_NN_REMAKE(std::make_shared<MyNet<U>>(sizes...)), U being the target type.
+    /// @throws AutogradError (the default) naming the module: it cannot be converted
+    virtual std::shared_ptr<Module<float>> remake_float() const;
+    virtual std::shared_ptr<Module<double>> remake_double() const;
 
 protected:
     /// Registers a trainable leaf holding `value` (made contiguous). @throws DomainError on a
@@ -98,6 +121,8 @@ public:
     }
     Var<T> forward(const Var<T>& x) override;
     std::string describe() const override { return "Sequential"; }
+    std::shared_ptr<Module<float>> remake_float() const override;
+    std::shared_ptr<Module<double>> remake_double() const override;
     std::size_t size() const { return layers_.size(); }
     /// @throws IndexError
     Module<T>& operator[](std::size_t i) const;
@@ -121,6 +146,8 @@ public:
     /// @throws AutogradError: a ModuleList is a container, call its elements.
     Var<T> forward(const Var<T>& x) override;
     std::string describe() const override { return "ModuleList"; }
+    std::shared_ptr<Module<float>> remake_float() const override;
+    std::shared_ptr<Module<double>> remake_double() const override;
     std::size_t size() const { return modules_.size(); }
     /// @throws IndexError
     Module<T>& operator[](std::size_t i) const;

@@ -10,3 +10,8 @@
 #include "optim.hpp"
 #include "progress.hpp"
 #include "schedule.hpp"
+// nn layers: recurrent networks, Bilinear, ConvTranspose2d, conversion between float and double
+#include "bilinear.hpp"
+#include "conv_transpose.hpp"
+#include "convert.hpp"
+#include "recurrent.hpp"
