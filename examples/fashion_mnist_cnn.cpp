@@ -23,6 +23,12 @@ namespace {
 const std::vector<std::string> class_names = {"T-shirt", "Trouser", "Pullover", "Dress", "Coat",
                                               "Sandal",  "Shirt",   "Sneaker",  "Bag",   "Boot"};
 
+void standardize(tg::Tensor<float>& x, float mean, float sd) {
+    x = x.contiguous();  // a head() view of the data set is contiguous already: no copy
+    float* p = x.data();
+    for (tg::index_t i = 0; i < x.numel(); ++i) p[i] = (p[i] - mean) / sd;
+}
+
 nn::ConfusionMatrix evaluate(nn::Module<float>& model, const nn::TensorDataset<float>& ds) {
     tg::NoGrad off;
     model.eval();
@@ -65,10 +71,14 @@ int main(int argc, char** argv) {
     }
     if (subset > 0 && subset < train.size()) train = train.head(subset);
     if (test_subset > 0 && test_subset < test.size()) test = test.head(test_subset);
-    // Images as (N, 1, 28, 28), standardized with the training pixels' mean and deviation.
-    const float mean = 0.2860f, sd = 0.3530f;
-    train.inputs = ((train.inputs - mean) / sd).reshape({train.size(), 1, 28, 28});
-    test.inputs = ((test.inputs - mean) / sd).reshape({test.size(), 1, 28, 28});
+    // Images as (N, 1, 28, 28), standardized with the training pixels' mean and deviation, in place:
+    // `(x - mean) / sd` would free two data-set-sized temporaries into the library's buffer cache,
+    // filling its 512 MiB, after which every batch-sized buffer goes back to the kernel and is
+    // page-faulted in again at the next step (4 to 8 times slower training, measured).
+    standardize(train.inputs, 0.2860f, 0.3530f);
+    standardize(test.inputs, 0.2860f, 0.3530f);
+    train.inputs = train.inputs.reshape({train.size(), 1, 28, 28});
+    test.inputs = test.inputs.reshape({test.size(), 1, 28, 28});
 
     const long c1 = channels, c2 = 2 * channels;
     nn::Sequential<float> model;
