@@ -49,11 +49,8 @@ TEST_CASE("image grid: PGM bytes exactly") {
     expect.insert(expect.end(), grid.begin(), grid.end());
     CHECK(bytes_of(p) == expect);
     // (N, H*W) with the height given is the same picture; float too.
-    nn::save_image_grid(
-        p,
-        Tensor<float>::from_vector(
-            std::vector<float>(two_images().to_vector().begin(), two_images().to_vector().end()), {2, 6}),
-        {}, 2);
+    const std::vector<double> d = two_images().to_vector();
+    nn::save_image_grid(p, Tensor<float>::from_vector(std::vector<float>(d.begin(), d.end()), {2, 6}), {}, 2);
     CHECK(bytes_of(p) == expect);
     fs::remove(p);
 }
