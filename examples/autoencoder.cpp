@@ -12,7 +12,6 @@
 #include <CLI/CLI.hpp>
 #include <tensorgrad/tensorgrad.hpp>
 
-#include "../nn/image.hpp"
 
 using tg::Tensor;
 using tg::Var;

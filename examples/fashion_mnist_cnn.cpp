@@ -14,7 +14,6 @@
 #include <CLI/CLI.hpp>
 #include <tensorgrad/tensorgrad.hpp>
 
-#include "../nn/metrics.hpp"
 
 using tg::Var;
 namespace nn = tg::nn;

@@ -15,8 +15,6 @@
 #include <CLI/CLI.hpp>
 #include <tensorgrad/tensorgrad.hpp>
 
-#include "../nn/curves.hpp"
-#include "../nn/metrics.hpp"
 
 using tg::Tensor;
 using tg::Var;
@@ -103,7 +101,7 @@ int main(int argc, char** argv) {
     nn::AdamW<float> opt(std::vector<nn::ParamGroup<float>>{decay, no_decay},
                          {.lr = lr, .weight_decay = weight_decay});
 
-    nn::DataLoader<float> loader(train, {.batch_size = batch, .shuffle = true, .seed = seed});
+    nn::DataLoader<float> loader(train, {.batch_size = batch, .shuffle = true, .seed = seed, .prefetch = true});
     const long steps_per_epoch = loader.num_batches(), total = steps_per_epoch * epochs;
     nn::Scheduler<float> sched(opt, nn::warmup_cosine(std::min<long>(steps_per_epoch / 2, total / 4), total));
     std::printf("training on %lld images, testing on %lld; %ld steps of %ld, AdamW lr %g, warmup + cosine\n",

@@ -20,7 +20,6 @@
 #include <CLI/CLI.hpp>
 #include <tensorgrad/tensorgrad.hpp>
 
-#include "../nn/csv.hpp"
 
 using tg::index_t;
 using tg::Tensor;

@@ -10,3 +10,9 @@
 #include "optim.hpp"
 #include "progress.hpp"
 #include "schedule.hpp"
+// nn: data readers, metrics, curves and image grids (issue 11, part B)
+#include "csv.hpp"
+#include "curves.hpp"
+#include "image.hpp"
+#include "metrics.hpp"
+#include "npy.hpp"
