@@ -4,7 +4,7 @@
 // GEMMs and one fused pass per elementwise stage, nothing else). CPU time per step, the median of
 // `reps` rounds of `iters` steps each; no Google Benchmark (the three steps run interleaved in one
 // loop so that machine load hits them alike).
-//   bench_train_step [reps 7] [iters 200]
+//   bench_train_step [reps 7] [iters 200] [case substring, e.g. "B=256"]
 //   cases: mlp64 (64-128-128-10, tanh) at B = 32 and 256; flagship (784-256-128-10, ReLU, no
 //   dropout) at B = 64; cnn (conv 1->32 3x3 pad 1, ReLU, pool 2; conv 32->64 the same; linear
 //   3136->10; no batch norm or dropout) at B = 64, tensorgrad and libtorch only.
@@ -19,6 +19,7 @@
 #include <cstdio>
 #include <functional>
 #include <random>
+#include <string>
 #include <tensorgrad/tensorgrad.hpp>
 #include <vector>
 
@@ -124,7 +125,9 @@ int main(int argc, char** argv) {
                                      {"cnn B=64", 64, {1, 28, 28}, {}, false}};
     std::printf("%-14s %12s %12s %12s %10s %10s\n", "case", "hand us", "tensorgrad us", "libtorch us",
                 "tg/hand", "tg/torch");
+    const std::string only = argc > 3 ? argv[3] : "";
     for (const Case& c : cases) {
+        if (!only.empty() && std::string(c.name).find(only) == std::string::npos) continue;
         tg::Shape s{c.batch};
         std::vector<int64_t> ts{c.batch};
         tg::index_t per = 1;
