@@ -218,6 +218,20 @@ TEST_CASE("npz: every corrupt or truncated archive is an IOError naming the file
     m = st;
     m[cd + 42] += 1;  // the local header offset, one byte off
     CHECK(err(m) == "read_npz: " + p + ": entry 'x.npy': corrupt or missing local header");
+    m = df;  // a deflated entry claiming 4 GiB - 1 uncompressed: refused before allocating
+    {
+        const std::size_t dcd = [&] {
+            for (std::size_t i = 0; i + 4 <= df.size(); ++i)
+                if (df[i] == 'P' && df[i + 1] == 'K' && df[i + 2] == 1 && df[i + 3] == 2) return i;
+            return std::size_t(0);
+        }();
+        REQUIRE(dcd > 0);
+        for (int k = 0; k < 4; ++k) m[dcd + 24 + std::size_t(k)] = 0xfe;
+    }
+    CHECK(err(m).find("entry 'x.npy': uncompressed size 4278124286 does not fit the") != std::string::npos);
+    m = st;
+    m[cd + 24] ^= 1;  // stored, with sizes that differ
+    CHECK(err(m).find("entry 'x.npy': uncompressed size") != std::string::npos);
     m = st;
     m[cd] = 'Q';
     CHECK(err(m) == "read_npz: " + p + ": corrupt central directory entry 0");
