@@ -155,14 +155,19 @@ std::vector<index_t> DataLoader<T>::order(std::int64_t epoch) const {
 }
 
 template <class T>
-Batch<T> DataLoader<T>::gather(const std::vector<index_t>& ord, index_t i) const {
+Batch<T> DataLoader<T>::gather(const std::vector<index_t>& ord, std::int64_t epoch, index_t i) const {
     if (i < 0 || i >= num_batches())
         throw IndexError("DataLoader: batch " + std::to_string(i) + " of " + std::to_string(num_batches()));
     const index_t lo = i * o_.batch_size, hi = std::min<index_t>(lo + o_.batch_size, data_.size());
     Shape s = data_.inputs.shape();
     s[0] = hi - lo;
     const index_t row = data_.size() ? data_.inputs.numel() / data_.size() : 0;
-    Batch<T> b{Tensor<T>::empty(s, "DataLoader"), {}};
+    // splitmix64 of (seed, epoch, i): well-mixed batch seeds even for seeds 0, 1, 2, ...
+    std::uint64_t z = o_.seed + 0x9E3779B97F4A7C15ull * (static_cast<std::uint64_t>(epoch) * 0x100000001ull +
+                                                         static_cast<std::uint64_t>(i) + 1);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    Batch<T> b{Tensor<T>::empty(s, "DataLoader"), {}, z ^ (z >> 31)};
     const Tensor<T>& src = data_.inputs;
     const T* from = src.data();
     T* to = b.inputs.data();
@@ -176,17 +181,30 @@ Batch<T> DataLoader<T>::gather(const std::vector<index_t>& ord, index_t i) const
 
 template <class T>
 Batch<T> DataLoader<T>::batch(std::int64_t epoch, index_t i) const {
-    return gather(order(epoch), i);
+    return gather(order(epoch), epoch, i);
 }
 
 template <class T>
 DataLoader<T>::iterator::iterator(const DataLoader* l, std::int64_t epoch, index_t i, std::vector<index_t> order)
-    : l_(l), epoch_(epoch), i_(i), order_(std::move(order)) {
+    : l_(l), epoch_(epoch), i_(i), order_(std::make_shared<const std::vector<index_t>>(std::move(order))) {
     load();
 }
 template <class T>
+DataLoader<T>::iterator::~iterator() {
+    // A batch still being gathered (the loop left early, or the caller's step threw) is waited
+    // for: the task reads the loader and must finish before either goes away. Its own exception,
+    // if any, belongs to a batch nobody asked for and is dropped.
+    if (next_.valid()) next_.wait();
+}
+template <class T>
 void DataLoader<T>::iterator::load() {
-    if (l_ && i_ < l_->num_batches()) current_ = l_->gather(order_, i_);
+    if (!l_ || i_ >= l_->num_batches()) return;
+    if (next_.valid()) current_ = next_.get();  // rethrows what the transform threw for this batch
+    else current_ = l_->gather(*order_, epoch_, i_);
+    if (l_->o_.prefetch && i_ + 1 < l_->num_batches())
+        next_ = std::async(std::launch::async, [l = l_, order = order_, e = epoch_, i = i_ + 1] {
+            return l->gather(*order, e, i);
+        });
 }
 template <class T>
 typename DataLoader<T>::iterator& DataLoader<T>::iterator::operator++() {

@@ -4,6 +4,8 @@
 // the same batches on every platform), and drops or keeps the last partial batch.
 #include <cstdint>
 #include <functional>
+#include <future>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -46,6 +48,10 @@ template <class T>
 struct Batch {
     Tensor<T> inputs;
     std::vector<index_t> labels;
+    /// A seed for this batch's random augmentation, from (options seed, epoch, batch index): a
+    /// transform that draws from Generator(b.seed) gives the same batch on any thread, so runs with
+    /// and without prefetch are identical.
+    std::uint64_t seed = 0;
     index_t size() const { return inputs.size(0); }
 };
 
@@ -55,11 +61,19 @@ struct DataLoaderOptions {
     /// Epoch e is shuffled with a generator seeded by (seed, e): reproducible, different each epoch.
     std::uint64_t seed = 0;
     bool drop_last = false;
+    /// Gathers (and transforms) the next batch on a background thread while the caller trains on
+    /// the current one. The batches are the same as without it; an exception from the transform
+    /// is rethrown to the caller when the loop reaches that batch; leaving the loop early waits for
+    /// the pending batch. The transform then runs on that other thread: it must not use the
+    /// calling thread's tape or default generator (draw from Generator(batch.seed) instead), and
+    /// neither it nor the loader may be changed while an epoch is under way.
+    bool prefetch = false;
 };
 
 /// Batches over a dataset, one epoch per begin()..end() traversal:
 ///   for (const auto& batch : loader) { ... }      // epoch 0, then 1, ...
-/// A transform hook, if set, maps each gathered batch (augmentation, normalization).
+/// A transform hook, if set, maps each gathered batch (augmentation, normalization). An iterator
+/// must not outlive its loader.
 template <class T>
 class DataLoader {
 public:
@@ -73,9 +87,13 @@ public:
     Batch<T> batch(std::int64_t epoch, index_t i) const;
     std::function<Batch<T>(Batch<T>)> transform;
 
+    /// Move-only (it may own the batch being prefetched); destroying it waits for that batch.
     class iterator {
     public:
         iterator(const DataLoader* l, std::int64_t epoch, index_t i, std::vector<index_t> order);
+        iterator(iterator&&) = default;
+        iterator& operator=(iterator&&) = default;
+        ~iterator();
         const Batch<T>& operator*() const { return current_; }
         const Batch<T>* operator->() const { return &current_; }
         iterator& operator++();
@@ -86,8 +104,9 @@ public:
         const DataLoader* l_;
         std::int64_t epoch_;
         index_t i_;
-        std::vector<index_t> order_;
+        std::shared_ptr<const std::vector<index_t>> order_;  // shared with the prefetch task
         Batch<T> current_;
+        std::future<Batch<T>> next_;  // batch i_ + 1, when prefetching
     };
     /// Starts the next epoch (the first call is epoch 0).
     iterator begin();
@@ -95,7 +114,7 @@ public:
     std::int64_t epoch() const { return epoch_; }
 
 private:
-    Batch<T> gather(const std::vector<index_t>& order, index_t i) const;
+    Batch<T> gather(const std::vector<index_t>& order, std::int64_t epoch, index_t i) const;
     TensorDataset<T> data_;
     DataLoaderOptions o_;
     std::int64_t epoch_ = -1;

@@ -15,3 +15,9 @@
 #include "conv_transpose.hpp"
 #include "convert.hpp"
 #include "recurrent.hpp"
+// nn: data readers, metrics, curves and image grids (issue 11, part B)
+#include "csv.hpp"
+#include "curves.hpp"
+#include "image.hpp"
+#include "metrics.hpp"
+#include "npy.hpp"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Set up (scripts/setup.sh), build the Release flagship example and run it: an MLP trained on
-# Fashion-MNIST (examples/fashion_mnist_mlp.cpp; 10 epochs, about two minutes on 2 cores).
-#   bash scripts/demo.sh [args for the demo]
+# Fashion-MNIST (examples/fashion_mnist_mlp.cpp; 10 epochs, one to two minutes on 2 cores). It
+# ends with `test accuracy: 0.XXXX` and leaves model.safetensors, curves.csv and curves.png in
+# fashion_mnist_mlp_out/ (or --out DIR).
+#   bash scripts/demo.sh [args for the demo, e.g. --epochs 3 --out /tmp/run]
 # Env: TG_BUILD_DIR (default build), TG_JOBS (default 2).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
