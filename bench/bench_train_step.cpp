@@ -1,4 +1,4 @@
-// The training-step race of issue 11: one step (forward, backward, SGD update; float32, one
+// The training-step race: one step (forward, backward, SGD update; float32, one
 // thread) of the same network in tensorgrad (nn modules, fused cross-entropy, nn::SGD), libtorch
 // (torch::nn, the same layout) and, for the MLPs, a hand-written OpenBLAS step (the floor: the
 // GEMMs and one fused pass per elementwise stage, nothing else). CPU time per step, the median of

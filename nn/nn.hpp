@@ -15,7 +15,7 @@
 #include "conv_transpose.hpp"
 #include "convert.hpp"
 #include "recurrent.hpp"
-// nn: data readers, metrics, curves and image grids (issue 11, part B)
+// nn: data readers, metrics, curves and image grids
 #include "csv.hpp"
 #include "curves.hpp"
 #include "image.hpp"

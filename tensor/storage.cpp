@@ -7,7 +7,8 @@
 //    64 bytes): a recorded tape keeps one output per op alive, and a tape of 1000 tiny ops
 //    overflowed the former 32 blocks per class, sending 97 % of its outputs to malloc and free
 //    (docs/performance.md, section 3);
-//  - larger blocks in power-of-two capacities, up to 32 blocks each and 512 MiB in all.
+//  - larger blocks in power-of-two capacities, up to 32 blocks each and 512 MiB in all; when full,
+//    larger blocks are dropped to make room for smaller ones (NOTE [cache eviction]).
 // Blocks are plain malloc blocks aligned by hand (a 64-byte header, data on a 64-byte line), so a
 // block may be freed on another thread than the one that allocated it.
 //
@@ -56,7 +57,7 @@ constexpr std::size_t line = 64;
 constexpr std::size_t small_max = 4096;
 constexpr std::size_t n_small = small_max / line;
 constexpr std::size_t small_keep_bytes = std::size_t{256} << 10;  // per class
-constexpr int n_big = 48;  // power-of-two classes above small_max
+constexpr int n_big = 48;                                         // power-of-two classes above small_max
 constexpr std::size_t big_keep = 32;  // a backward pass frees many same-size temporaries at once
 constexpr std::size_t big_total_max = std::size_t{512} << 20;
 
@@ -169,9 +170,20 @@ void buffer_free(void* data) noexcept {
                 v.push_back(data);
                 return;
             }
-        } else if (const int k = big_class(c); k < n_big && cache.big_bytes + c <= big_total_max) {
+        } else if (const int k = big_class(c); k < n_big && c <= big_total_max) {
+            // NOTE [cache eviction]: a full cache makes room by dropping blocks of LARGER classes
+            // than this one. Without it, a couple of data-set-sized temporaries (two 188 MB
+            // standardizations of Fashion-MNIST) filled the 512 MiB and every batch-sized buffer
+            // after them went back to the kernel and page-faulted in again: training ran 5-8x slower.
+            for (int j = n_big - 1; j > k && cache.big_bytes + c > big_total_max; --j)
+                while (!cache.big[j].empty() && cache.big_bytes + c > big_total_max) {
+                    void* victim = cache.big[j].back();
+                    cache.big[j].pop_back();
+                    cache.big_bytes -= header_of(victim)->capacity;
+                    destroy(victim);
+                }
             auto& v = cache.big[k];
-            if (v.size() < big_keep) {
+            if (v.size() < big_keep && cache.big_bytes + c <= big_total_max) {
                 hide(data);
                 v.push_back(data);
                 cache.big_bytes += c;
@@ -181,5 +193,9 @@ void buffer_free(void* data) noexcept {
     }
     destroy(data);
 }
+
+/// The bytes of large blocks parked in this thread's cache (tests/test_storage_cache.cpp declares
+/// it: not part of the library's interface).
+std::size_t buffer_cache_big_bytes() noexcept { return cache_gone ? 0 : cache.big_bytes; }
 
 }  // namespace tg::detail
