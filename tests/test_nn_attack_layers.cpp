@@ -305,6 +305,49 @@ TEST_CASE("nn attack recurrent: double backward through an LSTM and a GRU agrees
     }
 }
 
+TEST_CASE("nn attack recurrent: two chunks chained through (h_n, c_n) equal the whole sequence") {
+    tg::manual_seed(41);
+    nn::LSTM<double> lstm(3, 4, {.num_layers = 2, .batch_first = true});
+    const Tensor<double> xt = wave<double>({2, 6, 3}, 0.9, 0.2);
+    Var<double> x(xt, true);
+    auto whole = lstm.forward(x, {}, {});
+    const auto out = whole.output.value(), hn = whole.h_n.value();
+    tg::sum(tg::square(whole.h_n)).backward();
+    const auto gx = x.grad(), gw = lstm.parameters()[1].grad();
+    lstm.zero_grad();
+    Var<double> x1(tg::slice(x, 1, 0, 2).value().contiguous(), true);
+    Var<double> x2(tg::slice(x, 1, 2, 6).value().contiguous(), true);
+    auto a = lstm.forward(x1, {}, {});
+    auto b = lstm.forward(x2, a.h_n, a.c_n);
+    CHECK(max_diff(tg::slice(Var<double>(out), 1, 2, 6).value(), b.output.value()) < 1e-15);
+    CHECK(max_diff(hn, b.h_n.value()) < 1e-15);
+    tg::sum(tg::square(b.h_n)).backward();
+    CHECK(max_diff(tg::slice(Var<double>(gx), 1, 0, 2).value(), x1.grad()) < 1e-14);
+    CHECK(max_diff(tg::slice(Var<double>(gx), 1, 2, 6).value(), x2.grad()) < 1e-14);
+    CHECK(max_diff(gw, lstm.parameters()[1].grad()) < 1e-13);
+}
+
+TEST_CASE("nn attack recurrent: an unbatched cell's errors name the caller's shapes") {
+    nn::LSTMCell<float> cell(3, 4);
+    CHECK(message_of([&] {
+              cell.forward(Var<float>(tg::ones<float>({3})), Var<float>(tg::ones<float>({5})), {});
+          }) == "LSTMCell: an unbatched input [3] needs states (4), got [5]");
+    CHECK(message_of([&] { cell.forward(Var<float>(tg::ones<float>({2})), {}, {}); }) ==
+          "LSTMCell: input must be (N, 3) or unbatched (3), got [2]");
+    CHECK(message_of([&] {
+              cell.forward(Var<float>(tg::ones<float>({3})), Var<float>(tg::ones<float>({1, 4})), {});
+          }) == "LSTMCell: an unbatched input [3] needs states (4), got [1,4]");
+}
+
+TEST_CASE("nn attack recurrent: a hidden size whose gate count overflows int64 is refused") {
+    const index_t huge = index_t(1) << 62;  // 4 * 2^62 wraps to 0: empty weights, no error
+    CHECK(message_of([&] { nn::LSTM<float>(3, huge); }) ==
+          "LSTM: hidden_size 4611686018427387904 times 4 gates overflows int64");
+    CHECK(message_of([&] { nn::LSTMCell<float>(3, huge); }) ==
+          "LSTMCell: hidden_size 4611686018427387904 times 4 gates overflows int64");
+    CHECK_THROWS_AS(nn::GRU<float>(3, huge), tg::ShapeError);
+}
+
 TEST_CASE("nn attack recurrent: an optimizer step between forward and backward is refused") {
     tg::manual_seed(31);
     nn::LSTM<double> lstm(3, 4);
@@ -370,6 +413,15 @@ TEST_CASE("nn attack bilinear: in1 != in2 with batch axes against finite differe
     CHECK_THROWS_AS(nn::bilinear(Var<double>(tg::zeros<double>({2, 2})),
                                  Var<double>(tg::zeros<double>({3, 5})), Var<double>(A)),
                     tg::ShapeError);
+    // The same input on both sides (in1 == in2): both uses' gradients add up.
+    rep = tg::gradcheck(
+        [](const std::vector<Var<double>>& v) { return tg::sum(tg::square(nn::bilinear(v[0], v[0], v[1]))); },
+        {wave<double>({3, 4}, 0.9, 0.2), wave<double>({2, 4, 4}, 0.37, 0.1)});
+    CHECK_MESSAGE(rep.ok, rep.str());
+    // No output features: an empty result, not a crash.
+    nn::Bilinear<double> none(2, 5, 0);
+    CHECK(none.forward(Var<double>(tg::ones<double>({3, 2})), Var<double>(tg::ones<double>({3, 5}))).shape() ==
+          Shape{3, 0});
     // An empty batch.
     nn::Bilinear<double> m(2, 5, 4);
     auto e = m.forward(Var<double>(tg::zeros<double>({0, 2})), Var<double>(tg::zeros<double>({0, 5})));
