@@ -39,6 +39,7 @@ std::string ConvTranspose2d<T>::describe() const {
     return "ConvTranspose2d(in=" + std::to_string(s[0]) + ", out=" + std::to_string(s[1] * options.groups) +
            ", kernel=" + pair_str({s[2], s[3]}) + ", stride=" + pair_str(options.stride) +
            ", padding=" + pair_str(options.padding) +
+           (options.dilation != Pair{1, 1} ? ", dilation=" + pair_str(options.dilation) : "") +
            (options.output_padding != Pair{0, 0} ? ", output_padding=" + pair_str(options.output_padding) : "") +
            (options.groups != 1 ? ", groups=" + std::to_string(options.groups) : "") +
            ", bias=" + (bias.defined() ? "true" : "false") + ")";

@@ -2,6 +2,7 @@
 
 #include <string>
 #include <type_traits>
+#include <typeinfo>
 
 #include "../tensor/error.hpp"
 
@@ -28,6 +29,13 @@ void copy_modes(const Module<T>& src, Module<U>& dst) {
 
 template <class U, class T>
 std::shared_ptr<Module<U>> to(const Module<T>& model) {
+    // A class derived from a library module inherits its hooks, which would rebuild the base
+    // class: the copy would run the base's forward with no error.
+    if (const std::type_info* declared = model.remake_declared_by(); declared && *declared != typeid(model))
+        throw AutogradError("nn::to: " + model.describe() +
+                            " is of a class derived from the one that declared its TG_NN_REMAKE (it would be "
+                            "rebuilt as its base): give the derived class its own TG_NN_REMAKE(...) "
+                            "(nn/module.hpp)");
     KeepGenerator keep;
     std::shared_ptr<Module<U>> out;
     if constexpr (std::is_same_v<U, float>) out = model.remake_float();

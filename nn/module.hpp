@@ -9,6 +9,8 @@
 #include <iosfwd>
 #include <memory>
 #include <string>
+#include <type_traits>
+#include <typeinfo>
 #include <utility>
 #include <vector>
 
@@ -21,7 +23,9 @@ template <class T>
 class Module;
 
 /// Defines a module's nn::to hooks from one expression in U, the target element type (see
-/// Module::remake_float). Put it in the public part of the class.
+/// Module::remake_float). Put it in the public part of the class. It also records which class
+/// declared the hooks, so that nn::to refuses a derived class that inherited them (they would
+/// rebuild the base class and silently drop the derived forward).
 #define TG_NN_REMAKE(...)                                                      \
     std::shared_ptr<::tg::nn::Module<float>> remake_float() const override {   \
         using U = float;                                                       \
@@ -30,6 +34,9 @@ class Module;
     std::shared_ptr<::tg::nn::Module<double>> remake_double() const override { \
         using U = double;                                                      \
         return __VA_ARGS__;                                                    \
+    }                                                                          \
+    const std::type_info* remake_declared_by() const override {                \
+        return &typeid(std::remove_cvref_t<decltype(*this)>);                  \
     }
 
 template <class T>
@@ -72,6 +79,9 @@ public:
     /// @throws AutogradError (the default) naming the module: it cannot be converted
     virtual std::shared_ptr<Module<float>> remake_float() const;
     virtual std::shared_ptr<Module<double>> remake_double() const;
+    /// The class whose TG_NN_REMAKE defined the hooks (null: none did). nn::to compares it with
+    /// the dynamic type.
+    virtual const std::type_info* remake_declared_by() const { return nullptr; }
 
 protected:
     /// Registers a trainable leaf holding `value` (made contiguous). @throws DomainError on a
@@ -123,6 +133,7 @@ public:
     std::string describe() const override { return "Sequential"; }
     std::shared_ptr<Module<float>> remake_float() const override;
     std::shared_ptr<Module<double>> remake_double() const override;
+    const std::type_info* remake_declared_by() const override { return &typeid(Sequential); }
     std::size_t size() const { return layers_.size(); }
     /// @throws IndexError
     Module<T>& operator[](std::size_t i) const;
@@ -148,6 +159,7 @@ public:
     std::string describe() const override { return "ModuleList"; }
     std::shared_ptr<Module<float>> remake_float() const override;
     std::shared_ptr<Module<double>> remake_double() const override;
+    const std::type_info* remake_declared_by() const override { return &typeid(ModuleList); }
     std::size_t size() const { return modules_.size(); }
     /// @throws IndexError
     Module<T>& operator[](std::size_t i) const;

@@ -1,6 +1,7 @@
 #include "recurrent.hpp"
 
 #include <cmath>
+#include <limits>
 #include <sstream>
 
 #include "../ops/functions.hpp"
@@ -121,17 +122,22 @@ Tensor<T> recurrent_init(const Shape& s, index_t H, Generator& gen) {
     return t;
 }
 
-void check_sizes(const std::string& who, index_t input, index_t hidden) {
+void check_sizes(const std::string& who, index_t input, index_t hidden, int gates) {
     if (input <= 0 || hidden <= 0)
         throw ShapeError(who + ": input_size and hidden_size must be positive, got " + std::to_string(input) +
                          " and " + std::to_string(hidden));
+    // gates * hidden sizes the weights: an overflow would wrap (to 0 for 4 * 2^62) and build a
+    // module of empty weights without a word.
+    if (hidden > std::numeric_limits<index_t>::max() / gates)
+        throw ShapeError(who + ": hidden_size " + std::to_string(hidden) + " times " + std::to_string(gates) +
+                         " gates overflows int64");
 }
 }  // namespace
 
 template <class T>
 RecurrentCell<T>::RecurrentCell(CellKind kind, index_t input, index_t hidden, bool bias, Generator& gen)
     : input_size(input), hidden_size(hidden), kind(kind) {
-    check_sizes(std::string(name_of(kind)) + "Cell", input, hidden);
+    check_sizes(std::string(name_of(kind)) + "Cell", input, hidden, gates_of(kind));
     const index_t GH = gates_of(kind) * hidden;
     weight_ih = this->register_parameter("weight_ih", recurrent_init<T>({GH, input}, hidden, gen));
     weight_hh = this->register_parameter("weight_hh", recurrent_init<T>({GH, hidden}, hidden, gen));
@@ -144,9 +150,12 @@ RecurrentCell<T>::RecurrentCell(CellKind kind, index_t input, index_t hidden, bo
 template <class T>
 std::pair<Var<T>, Var<T>> RecurrentCell<T>::step(const Var<T>& x, const Var<T>& h, const Var<T>& c) {
     const std::string fn = std::string(name_of(kind)) + "Cell";
-    if (x.dim() == 1) {  // unbatched: (I) with states (H)
+    if (x.dim() == 1) {  // unbatched: (I) with states (H); checked here to name the caller's shapes
+        if (x.shape()[0] != input_size)
+            throw ShapeError(fn + ": input must be (N, " + std::to_string(input_size) + ") or unbatched (" +
+                             std::to_string(input_size) + "), got " + x.shape().str());
         for (const Var<T>* s : {&h, &c})
-            if (s->defined() && s->dim() != 1)
+            if (s->defined() && !(s->shape() == Shape{hidden_size}))
                 throw ShapeError(fn + ": an unbatched input " + x.shape().str() + " needs states (" +
                                  std::to_string(hidden_size) + "), got " + s->shape().str());
         auto lift = [](const Var<T>& v) { return v.defined() ? unsqueeze(v, 0) : v; };
@@ -172,7 +181,7 @@ std::string RecurrentCell<T>::describe() const {
 template <class T>
 Recurrent<T>::Recurrent(CellKind kind, index_t input, index_t hidden, const RecurrentOptions& o, Generator& gen)
     : input_size(input), hidden_size(hidden), options(o), kind(kind), dropout_generator(gen.next_u64()) {
-    check_sizes(name_of(kind), input, hidden);
+    check_sizes(name_of(kind), input, hidden, gates_of(kind));
     if (o.num_layers < 1)
         throw ShapeError(std::string(name_of(kind)) + ": num_layers must be at least 1, got " +
                          std::to_string(o.num_layers));
