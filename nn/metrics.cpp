@@ -118,6 +118,10 @@ double top_k_accuracy(const Tensor<T>& logits, const IndexArray& labels, index_t
 ConfusionMatrix::ConfusionMatrix(index_t num_classes) : n_(num_classes) {
     if (num_classes <= 0)
         throw DomainError("ConfusionMatrix: num_classes must be > 0, got " + std::to_string(num_classes));
+    // n * n counts: above 2^16 classes the matrix alone is 32 GiB, and from 2^32 n * n overflows.
+    if (num_classes > (index_t(1) << 16))
+        throw DomainError("ConfusionMatrix: num_classes " + std::to_string(num_classes) +
+                          " is more than 65536 (the matrix would hold num_classes^2 counts)");
     counts_.assign(static_cast<std::size_t>(n_ * n_), 0);
 }
 
