@@ -327,6 +327,10 @@ std::vector<std::pair<std::string, NpyArray>> read_npz(const std::string& path) 
             fail(where + "compression method " + std::to_string(method) + " (only stored and deflate are read)");
         if (entry.size() < 5 || entry.compare(entry.size() - 4, 4, ".npy") != 0)
             fail(where + "not a .npy array");
+        // npz_get returns the first of equal names: a second entry would be silently unreachable.
+        for (const auto& [seen, arr] : out)
+            if (seen.size() + 4 == entry.size() && entry.compare(0, seen.size(), seen) == 0)
+                fail(where + "the name appears twice in the archive");
         if (local > b.size() || b.size() - local < 30 || le32(b.data() + local) != 0x04034b50)
             fail(where + "corrupt or missing local header");
         const std::size_t data = static_cast<std::size_t>(local) + 30 + le16(b.data() + local + 26) +
