@@ -228,7 +228,9 @@ bool Curves::plot(const std::string& path, const PlotOptions& o) const {
     }
     std::error_code ec;
     std::filesystem::remove(path, ec);  // so a picture left from an earlier run cannot pass for this one
-    const std::string cmd = shell_quote(o.gnuplot) + " " + shell_quote(script) + " 2>&1";
+    // gnuplot reads an argument starting with '-' as an option (and exits 0 having drawn nothing).
+    const std::string arg = script[0] == '-' ? "./" + script : script;
+    const std::string cmd = shell_quote(o.gnuplot) + " " + shell_quote(arg) + " 2>&1";
     std::FILE* pipe = ::popen(cmd.c_str(), "r");
     if (!pipe) throw IOError("Curves::plot: " + path + ": cannot start " + o.gnuplot);
     std::string output;
