@@ -467,3 +467,39 @@ TEST_CASE("attack image: zero images, odd sizes, values outside [0, 1] and NaN, 
     CHECK_THROWS_AS(nn::save_image_grid(tmp("g.jpg"), one), tg::DomainError);
     fs::remove(pgm);
 }
+
+TEST_CASE("attack metrics: a class name longer than a line keeps its numbers (bug: cut at 255 characters)") {
+    nn::ConfusionMatrix cm(2);
+    cm.add(std::vector<index_t>{0, 1, 1}, std::vector<index_t>{0, 1, 0});
+    const std::string long_name(300, 'n');
+    const std::string table = cm.report().str({long_name, "b%s%n"});
+    const std::string row0 = long_name + "     1.0000  0.5000  0.6667        2\n";
+    CHECK(table.find(row0) != std::string::npos);
+    CHECK(table.find("b%s%n" + std::string(295, ' ') + "     0.5000  1.0000  0.6667        1\n") !=
+          std::string::npos);
+    CHECK(table.find("accuracy" + std::string(292, ' ') + "                      0.6667\n") !=
+          std::string::npos);
+}
+
+TEST_CASE("attack curves: a relative picture path starting with '-' is drawn (bug: gnuplot took it as an option)") {
+    if (!nn::program_available("gnuplot")) return;
+    nn::Curves c("step");
+    c.record(0, "lr", 0.1);
+    c.record(1, "lr", 0.05);
+    const fs::path dir = tmp("dash");
+    fs::create_directories(dir);
+    const fs::path cwd = fs::current_path();
+    fs::current_path(dir);
+    bool drawn = false;
+    std::string what;
+    try {
+        drawn = c.plot("-run1.svg");
+    } catch (const tg::Error& e) {
+        what = e.what();
+    }
+    fs::current_path(cwd);
+    CHECK(what == "");
+    CHECK(drawn);
+    CHECK(fs::file_size(dir / "-run1.svg") > 100);
+    fs::remove_all(dir);
+}
