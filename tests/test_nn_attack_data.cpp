@@ -80,7 +80,8 @@ nn::TensorDataset<float> rows(index_t n) {
 
 // ---- DataLoader ---------------------------------------------------------------------------------
 
-TEST_CASE("attack DataLoader: a batch size near INT64_MAX is one batch of everything (bug: n + b - 1 overflowed)") {
+TEST_CASE(
+    "nn attack DataLoader: a batch size near INT64_MAX is one batch of everything (bug: n + b - 1 overflowed)") {
     const auto ds = rows(5);
     nn::DataLoader<float> dl(ds, {.batch_size = std::numeric_limits<index_t>::max(), .prefetch = true});
     REQUIRE(dl.num_batches() == 1);
@@ -96,7 +97,7 @@ TEST_CASE("attack DataLoader: a batch size near INT64_MAX is one batch of everyt
     CHECK_THROWS_AS(nn::DataLoader<float>(ds, {.batch_size = -3}), tg::DomainError);
 }
 
-TEST_CASE("attack DataLoader: a moved-from iterator can be advanced without a crash (bug: null order)") {
+TEST_CASE("nn attack DataLoader: a moved-from iterator can be advanced without a crash (bug: null order)") {
     const auto ds = rows(10);
     for (bool prefetch : {false, true}) {
         nn::DataLoader<float> dl(ds, {.batch_size = 3, .prefetch = prefetch});
@@ -110,7 +111,7 @@ TEST_CASE("attack DataLoader: a moved-from iterator can be advanced without a cr
     }
 }
 
-TEST_CASE("attack DataLoader: transform throwing at the first and at the last batch, with prefetch (held)") {
+TEST_CASE("nn attack DataLoader: transform throwing at the first and at the last batch, with prefetch (held)") {
     const auto ds = rows(10);  // batches of 3: {0,1,2} {3,4,5} {6,7,8} {9}
     for (index_t bad : {index_t(0), index_t(9)}) {
         nn::DataLoader<float> dl(ds, {.batch_size = 3, .prefetch = true});
@@ -139,7 +140,7 @@ TEST_CASE("attack DataLoader: transform throwing at the first and at the last ba
     }
 }
 
-TEST_CASE("attack DataLoader: empty data, drop_last with too few, loop left early, nested loops (held)") {
+TEST_CASE("nn attack DataLoader: empty data, drop_last with too few, loop left early, nested loops (held)") {
     nn::DataLoader<float> none(nn::TensorDataset<float>{}, {.batch_size = 4, .prefetch = true});
     int count = 0;
     for (const auto& b : none) count += int(b.size());
@@ -171,7 +172,8 @@ TEST_CASE("attack DataLoader: empty data, drop_last with too few, loop left earl
     CHECK(i == 4);
 }
 
-TEST_CASE("attack DataLoader: a transform that mutates the batch gives the same with and without prefetch (held)") {
+TEST_CASE(
+    "nn attack DataLoader: a transform that mutates the batch gives the same with and without prefetch (held)") {
     const auto ds = rows(9);
     const auto twice = [](nn::Batch<float> b) {
         float* p = b.inputs.data();
@@ -207,7 +209,7 @@ TEST_CASE("attack DataLoader: a transform that mutates the batch gives the same 
 
 // ---- .npy / .npz ---------------------------------------------------------------------------------
 
-TEST_CASE("attack npy: every truncation, a header length past the end, a shape overflowing int64 (held)") {
+TEST_CASE("nn attack npy: every truncation, a header length past the end, a shape overflowing int64 (held)") {
     const std::vector<unsigned char> good = nn::npy_bytes(
         nn::to_npy(Tensor<double>::from_vector({1.5, -2, 3, 4, 5, 6}, {2, 3})));
     REQUIRE(good.size() == 128 + 48);
@@ -249,7 +251,7 @@ TEST_CASE("attack npy: every truncation, a header length past the end, a shape o
     CHECK(empty.numel() == 0);
 }
 
-TEST_CASE("attack npz: sizes that lie, a deflate stream longer or shorter than declared (held)") {
+TEST_CASE("nn attack npz: sizes that lie, a deflate stream longer or shorter than declared (held)") {
     const std::string path = tmp("lie.npz");
     const Tensor<double> x = Tensor<double>::from_vector(std::vector<double>(64, 0.25), {8, 8});
     for (bool compress : {false, true}) {
@@ -288,7 +290,7 @@ TEST_CASE("attack npz: sizes that lie, a deflate stream longer or shorter than d
     fs::remove(path);
 }
 
-TEST_CASE("attack npz: two entries with one name are refused (bug: the second was silently unreachable)") {
+TEST_CASE("nn attack npz: two entries with one name are refused (bug: the second was silently unreachable)") {
     const std::string path = tmp("dup.npz");
     nn::write_npz(path, {{"a", nn::to_npy(Tensor<double>::from_vector({1}, {1}))},
                          {"b", nn::to_npy(Tensor<double>::from_vector({2}, {1}))}});
@@ -316,7 +318,7 @@ TEST_CASE("attack npz: two entries with one name are refused (bug: the second wa
 
 // ---- CSV -----------------------------------------------------------------------------------------
 
-TEST_CASE("attack csv: unclosed quote, ragged rows, NUL, odd numbers, mixed line ends, header only") {
+TEST_CASE("nn attack csv: unclosed quote, ragged rows, NUL, odd numbers, mixed line ends, header only") {
     CHECK(message_of([] { nn::parse_csv("a,b\n1,2\n3,\"4\n5,6\n", "q.csv"); }).find("q.csv:3: unterminated") !=
           std::string::npos);
     CHECK(message_of([] { nn::parse_csv("a,b\n1,2\n3,4,5\n", "r.csv"); }).find("r.csv:3: 3 fields") !=
@@ -356,7 +358,7 @@ TEST_CASE("attack csv: unclosed quote, ragged rows, NUL, odd numbers, mixed line
     CHECK_THROWS_AS(nn::parse_csv("\n\n", "e.csv"), tg::IOError);
 }
 
-TEST_CASE("attack csv: a 10 MB quoted field is read whole (held)") {
+TEST_CASE("nn attack csv: a 10 MB quoted field is read whole (held)") {
     std::string big(10u << 20, 'x');
     big[5] = ',';
     big[7] = '\n';
@@ -370,7 +372,7 @@ TEST_CASE("attack csv: a 10 MB quoted field is read whole (held)") {
 
 // ---- metrics -------------------------------------------------------------------------------------
 
-TEST_CASE("attack metrics: NaN logits, bad labels, k beyond C, no samples, absurd class counts") {
+TEST_CASE("nn attack metrics: NaN logits, bad labels, k beyond C, no samples, absurd class counts") {
     const Tensor<double> nanl = Tensor<double>::from_vector({0, 1, std::nan(""), 2}, {2, 2});
     CHECK(message_of([&] {
               nn::accuracy(nanl, std::vector<index_t>{0, 1});
@@ -405,7 +407,7 @@ TEST_CASE("attack metrics: NaN logits, bad labels, k beyond C, no samples, absur
 
 // ---- curves --------------------------------------------------------------------------------------
 
-TEST_CASE("attack curves: a title or path with a line break cannot inject gnuplot commands (bug)") {
+TEST_CASE("nn attack curves: a title or path with a line break cannot inject gnuplot commands (bug)") {
     nn::Curves c("epoch");
     c.record(1, {{"train loss", 1.0}, {"it's \"odd\", really", 0.5}});
     c.record(2, {{"train loss", std::nan("")}, {"it's \"odd\", really", 0.25}});
@@ -433,7 +435,7 @@ TEST_CASE("attack curves: a title or path with a line break cannot inject gnuplo
 
 // ---- image grids ---------------------------------------------------------------------------------
 
-TEST_CASE("attack image: zero images, odd sizes, values outside [0, 1] and NaN, absurd options") {
+TEST_CASE("nn attack image: zero images, odd sizes, values outside [0, 1] and NaN, absurd options") {
     const std::string pgm = tmp("g.pgm");
     CHECK_THROWS_AS(nn::save_image_grid(pgm, tg::zeros<float>({0, 2, 2})), tg::ShapeError);
     CHECK_THROWS_AS(nn::save_image_grid(pgm, tg::zeros<float>({2, 6}), {}, 4), tg::ShapeError);
@@ -468,7 +470,7 @@ TEST_CASE("attack image: zero images, odd sizes, values outside [0, 1] and NaN, 
     fs::remove(pgm);
 }
 
-TEST_CASE("attack metrics: a class name longer than a line keeps its numbers (bug: cut at 255 characters)") {
+TEST_CASE("nn attack metrics: a class name longer than a line keeps its numbers (bug: cut at 255 characters)") {
     nn::ConfusionMatrix cm(2);
     cm.add(std::vector<index_t>{0, 1, 1}, std::vector<index_t>{0, 1, 0});
     const std::string long_name(300, 'n');
@@ -481,7 +483,8 @@ TEST_CASE("attack metrics: a class name longer than a line keeps its numbers (bu
           std::string::npos);
 }
 
-TEST_CASE("attack curves: a relative picture path starting with '-' is drawn (bug: gnuplot took it as an option)") {
+TEST_CASE(
+    "nn attack curves: a relative picture path starting with '-' is drawn (bug: gnuplot took it as an option)") {
     if (!nn::program_available("gnuplot")) return;
     nn::Curves c("step");
     c.record(0, "lr", 0.1);
