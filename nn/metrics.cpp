@@ -196,7 +196,7 @@ std::string ClassificationReport::str(const std::vector<std::string>& names) con
     std::size_t w = 5;
     for (std::size_t k = 0; k < precision.size(); ++k) w = std::max(w, name_of(names, index_t(k)).size());
     // Names are padded here, not by snprintf: a long one would be cut off with the numbers after it.
-    const auto pad = [w](const std::string& s) { return s + std::string(w - s.size(), ' '); };
+    const auto pad = [w](const std::string& s) { return s + std::string(w - std::min(w, s.size()), ' '); };
     std::string out = pad("class") + "  precision  recall     f1  support\n";
     char line[128];
     for (std::size_t k = 0; k < precision.size(); ++k) {

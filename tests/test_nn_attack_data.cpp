@@ -481,6 +481,10 @@ TEST_CASE("nn attack metrics: a class name longer than a line keeps its numbers 
           std::string::npos);
     CHECK(table.find("accuracy" + std::string(292, ' ') + "                      0.6667\n") !=
           std::string::npos);
+    // Short names: labels wider than the name column ("accuracy") are neither cut nor padded negatively.
+    const std::string small = cm.report().str();
+    CHECK(small.find("\n0         1.0000  0.5000  0.6667        2\n") != std::string::npos);
+    CHECK(small.find("\naccuracy                      0.6667\n") != std::string::npos);
 }
 
 TEST_CASE(
