@@ -510,3 +510,16 @@ TEST_CASE(
     CHECK(fs::file_size(dir / "-run1.svg") > 100);
     fs::remove_all(dir);
 }
+
+TEST_CASE("nn attack npz: an archive of 3000 small arrays reads back in order (held)") {
+    const std::string path = tmp("many.npz");
+    std::vector<std::pair<std::string, nn::NpyArray>> arrays;
+    for (int k = 0; k < 3000; ++k)
+        arrays.emplace_back("a" + std::to_string(k), nn::to_npy(Tensor<double>::from_vector({double(k)}, {1})));
+    nn::write_npz(path, arrays, true);
+    const auto back = nn::read_npz(path);
+    REQUIRE(back.size() == 3000);
+    CHECK(back[2999].first == "a2999");
+    CHECK(nn::npy_to_tensor<double>(nn::npz_get(back, "a1234")).to_vector() == std::vector<double>{1234});
+    fs::remove(path);
+}
