@@ -33,7 +33,7 @@ std::string column_error(const CsvTable& t, index_t row, index_t col, const std:
 bool parse_number(const std::string& field, double& v, std::string& what) {
     std::string s = trim(field);
     if (s.empty()) return what = "missing value", false;
-    const char* b = s.data() + (s[0] == '+' ? 1 : 0);
+    const char* b = s.data() + (s[0] == '+' && s.size() > 1 && s[1] != '-' ? 1 : 0);  // not "+-1"
     const char* e = s.data() + s.size();
     const auto r = std::from_chars(b, e, v);
     if (r.ec == std::errc::result_out_of_range) return what = "\"" + s + "\" is out of range", false;

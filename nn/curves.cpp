@@ -32,8 +32,13 @@ std::string csv_field(const std::string& s) {
     return q + "\"";
 }
 
-// A gnuplot single-quoted string: only '' needs escaping inside.
-std::string gp_string(const std::string& s) {
+// A gnuplot single-quoted string: only '' needs escaping inside. A line break cannot be escaped:
+// gnuplot ends the string (unterminated strings are accepted) and runs the next line as a command,
+// so a title or path holding one would inject commands (system(...)) into the script.
+std::string gp_string(const std::string& s, const char* what) {
+    if (s.find_first_of(std::string("\r\n\0", 3)) != std::string::npos)
+        throw DomainError(std::string("Curves::plot: the ") + what +
+                          " holds a line break or NUL, which gnuplot would run as a command");
     std::string q = "'";
     for (char c : s) q += c == '\'' ? std::string("''") : std::string(1, c);
     return q + "'";
@@ -144,6 +149,8 @@ bool Curves::plot(const std::string& path, const PlotOptions& o) const {
     if (o.width < 16 || o.height < 16 || o.width > 20000 || o.height > 20000)
         throw DomainError("Curves::plot: size " + std::to_string(o.width) + "x" + std::to_string(o.height) +
                           " outside 16..20000");
+    gp_string(path, "picture path");  // refused before anything runs, gnuplot present or not
+    gp_string(o.title, "title");
     // Panels: given, or grouped by name; series with no recorded value are left out (gnuplot
     // refuses a plot whose points are all undefined).
     const auto recorded = [&](std::size_t k) {
@@ -194,19 +201,20 @@ bool Curves::plot(const std::string& path, const PlotOptions& o) const {
     std::string s;
     s += png ? "set terminal pngcairo noenhanced font 'sans,11' size " : "set terminal svg noenhanced size ";
     s += std::to_string(o.width) + "," + std::to_string(o.height) + "\n";
-    s += "set output " + gp_string(path) + "\nset datafile separator ','\n$data << EOD\n";
+    s += "set output " + gp_string(path, "picture path") + "\nset datafile separator ','\n$data << EOD\n";
     const std::string text = csv();
     s += text.substr(text.find('\n') + 1);  // the rows without the header line
-    s += "EOD\nset grid\nset key outside bottom center horizontal\nset xlabel " + gp_string(x_name_) + "\n";
+    s += "EOD\nset grid\nset key outside bottom center horizontal\nset xlabel " +
+         gp_string(x_name_, "x axis name") + "\n";
     s += "set multiplot layout 1," + std::to_string(panels.size());
-    if (!o.title.empty()) s += " title " + gp_string(o.title);
+    if (!o.title.empty()) s += " title " + gp_string(o.title, "title");
     s += "\n";
     for (std::size_t p = 0; p < panels.size(); ++p) {
-        s += "set title " + gp_string(titles[p]) + "\nplot ";
+        s += "set title " + gp_string(titles[p], "panel title") + "\nplot ";
         for (std::size_t i = 0; i < panels[p].size(); ++i) {
             const std::size_t k = panels[p][i];
             s += (i ? ", " : "") + std::string("$data using 1:") + std::to_string(k + 2) +
-                 " with linespoints lw 2 pt 7 ps 0.6 title " + gp_string(names_[k]);
+                 " with linespoints lw 2 pt 7 ps 0.6 title " + gp_string(names_[k], "series name");
         }
         s += "\n";
     }
@@ -220,7 +228,9 @@ bool Curves::plot(const std::string& path, const PlotOptions& o) const {
     }
     std::error_code ec;
     std::filesystem::remove(path, ec);  // so a picture left from an earlier run cannot pass for this one
-    const std::string cmd = shell_quote(o.gnuplot) + " " + shell_quote(script) + " 2>&1";
+    // gnuplot reads an argument starting with '-' as an option (and exits 0 having drawn nothing).
+    const std::string arg = script[0] == '-' ? "./" + script : script;
+    const std::string cmd = shell_quote(o.gnuplot) + " " + shell_quote(arg) + " 2>&1";
     std::FILE* pipe = ::popen(cmd.c_str(), "r");
     if (!pipe) throw IOError("Curves::plot: " + path + ": cannot start " + o.gnuplot);
     std::string output;

@@ -138,7 +138,7 @@ DataLoader<T>::DataLoader(const TensorDataset<T>& data, const DataLoaderOptions&
 template <class T>
 index_t DataLoader<T>::num_batches() const {
     const index_t n = data_.size(), b = o_.batch_size;
-    return o_.drop_last ? n / b : (n + b - 1) / b;
+    return o_.drop_last ? n / b : n == 0 ? 0 : (n - 1) / b + 1;  // n + b - 1 overflows for a huge b
 }
 
 template <class T>
@@ -198,7 +198,7 @@ DataLoader<T>::iterator::~iterator() {
 }
 template <class T>
 void DataLoader<T>::iterator::load() {
-    if (!l_ || i_ >= l_->num_batches()) return;
+    if (!l_ || !order_ || i_ >= l_->num_batches()) return;  // end(), or moved from
     if (next_.valid()) current_ = next_.get();  // rethrows what the transform threw for this batch
     else current_ = l_->gather(*order_, epoch_, i_);
     if (l_->o_.prefetch && i_ + 1 < l_->num_batches())

@@ -43,6 +43,12 @@ void save_image_grid(const std::string& path, const Tensor<T>& images, const Ima
         throw DomainError("save_image_grid: cols >= 1, scale >= 1, gap >= 0 and lo < hi needed, got cols " +
                           std::to_string(o.cols) + ", scale " + std::to_string(o.scale) + ", gap " +
                           std::to_string(o.gap));
+    // Bounded before any product below, so none can overflow; lo and hi finite so (hi - lo) is.
+    if (o.scale > 32768 || o.gap > 32768 || !std::isfinite(o.lo) || !std::isfinite(o.hi) ||
+        !std::isfinite(o.hi - o.lo))
+        throw DomainError("save_image_grid: scale " + std::to_string(o.scale) + ", gap " +
+                          std::to_string(o.gap) + ", lo " + std::to_string(o.lo) + ", hi " +
+                          std::to_string(o.hi) + ": scale and gap at most 32768, lo and hi finite");
     index_t n, h, w;
     if (images.dim() == 3) {
         n = images.size(0), h = images.size(1), w = images.size(2);
@@ -53,6 +59,9 @@ void save_image_grid(const std::string& path, const Tensor<T>& images, const Ima
                          images.shape().str() + " and height " + std::to_string(height));
     }
     if (n == 0 || h == 0 || w == 0) throw ShapeError("save_image_grid: no pixels in " + images.shape().str());
+    if (h > 32768 || w > 32768)
+        throw DomainError("save_image_grid: images of " + std::to_string(h) + " x " + std::to_string(w) +
+                          " pixels are too large");
     const index_t cols = std::min(o.cols, n), rows = (n + cols - 1) / cols;
     const index_t cw = w * o.scale, ch = h * o.scale;
     const index_t W = cols * cw + (cols + 1) * o.gap, H = rows * ch + (rows + 1) * o.gap;

@@ -118,6 +118,10 @@ double top_k_accuracy(const Tensor<T>& logits, const IndexArray& labels, index_t
 ConfusionMatrix::ConfusionMatrix(index_t num_classes) : n_(num_classes) {
     if (num_classes <= 0)
         throw DomainError("ConfusionMatrix: num_classes must be > 0, got " + std::to_string(num_classes));
+    // n * n counts: above 2^16 classes the matrix alone is 32 GiB, and from 2^32 n * n overflows.
+    if (num_classes > (index_t(1) << 16))
+        throw DomainError("ConfusionMatrix: num_classes " + std::to_string(num_classes) +
+                          " is more than 65536 (the matrix would hold num_classes^2 counts)");
     counts_.assign(static_cast<std::size_t>(n_ * n_), 0);
 }
 
@@ -191,19 +195,19 @@ ClassificationReport ConfusionMatrix::report() const {
 std::string ClassificationReport::str(const std::vector<std::string>& names) const {
     std::size_t w = 5;
     for (std::size_t k = 0; k < precision.size(); ++k) w = std::max(w, name_of(names, index_t(k)).size());
-    std::string out;
-    char line[256];
-    std::snprintf(line, sizeof line, "%-*s  precision  recall     f1  support\n", int(w), "class");
-    out += line;
+    // Names are padded here, not by snprintf: a long one would be cut off with the numbers after it.
+    const auto pad = [w](const std::string& s) { return s + std::string(w - std::min(w, s.size()), ' '); };
+    std::string out = pad("class") + "  precision  recall     f1  support\n";
+    char line[128];
     for (std::size_t k = 0; k < precision.size(); ++k) {
-        std::snprintf(line, sizeof line, "%-*s  %9.4f  %6.4f  %.4f  %7lld%s\n", int(w),
-                      name_of(names, index_t(k)).c_str(), precision[k], recall[k], f1[k],
+        std::snprintf(line, sizeof line, "  %9.4f  %6.4f  %.4f  %7lld%s\n", precision[k], recall[k], f1[k],
                       static_cast<long long>(support[k]), predicted[k] == 0 ? "  (never predicted)" : "");
-        out += line;
+        out += pad(name_of(names, index_t(k))) + line;
     }
-    std::snprintf(line, sizeof line, "%-*s  %9.4f  %6.4f  %.4f\n%-*s  %26.4f\n", int(w), "macro",
-                  macro_precision, macro_recall, macro_f1, int(w), "accuracy", accuracy);
-    return out + line;
+    std::snprintf(line, sizeof line, "  %9.4f  %6.4f  %.4f\n", macro_precision, macro_recall, macro_f1);
+    out += pad("macro") + line;
+    std::snprintf(line, sizeof line, "  %26.4f\n", accuracy);
+    return out + pad("accuracy") + line;
 }
 
 std::string ConfusionMatrix::str(const std::vector<std::string>& names) const {

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <set>
 
 #include "../tensor/error.hpp"
 
@@ -293,6 +294,7 @@ std::vector<std::pair<std::string, NpyArray>> read_npz(const std::string& path) 
     if (cd_off > b.size() || b.size() - cd_off < cd_size)
         fail("truncated: the central directory lies outside the file");
     std::vector<std::pair<std::string, NpyArray>> out;
+    std::set<std::string> seen;  // a set: an archive may hold 65535 entries
     std::size_t p = static_cast<std::size_t>(cd_off);
     for (std::uint64_t e = 0; e < entries; ++e) {
         if (b.size() - p < 46 || le32(b.data() + p) != 0x02014b50)
@@ -327,6 +329,8 @@ std::vector<std::pair<std::string, NpyArray>> read_npz(const std::string& path) 
             fail(where + "compression method " + std::to_string(method) + " (only stored and deflate are read)");
         if (entry.size() < 5 || entry.compare(entry.size() - 4, 4, ".npy") != 0)
             fail(where + "not a .npy array");
+        // npz_get returns the first of equal names: a second entry would be silently unreachable.
+        if (!seen.insert(entry).second) fail(where + "the name appears twice in the archive");
         if (local > b.size() || b.size() - local < 30 || le32(b.data() + local) != 0x04034b50)
             fail(where + "corrupt or missing local header");
         const std::size_t data = static_cast<std::size_t>(local) + 30 + le16(b.data() + local + 26) +
