@@ -192,8 +192,8 @@ DataLoader<T>::iterator::iterator(const DataLoader* l, std::int64_t epoch, index
 template <class T>
 DataLoader<T>::iterator::~iterator() {
     // A batch still being gathered (the loop left early, or the caller's step threw) is waited
-    // for: the task reads the loader and must finish before either goes away. Its own exception,
-    // if any, belongs to a batch nobody asked for and is dropped.
+    // for: the task reads the loader's snapshot and must finish before the iterator goes away. Its own
+    // exception, if any, belongs to a batch nobody asked for and is dropped.
     if (next_.valid()) next_.wait();
 }
 template <class T>
@@ -201,10 +201,12 @@ void DataLoader<T>::iterator::load() {
     if (!l_ || !order_ || i_ >= l_->num_batches()) return;  // end(), or moved from
     if (next_.valid()) current_ = next_.get();  // rethrows what the transform threw for this batch
     else current_ = l_->gather(*order_, epoch_, i_);
-    if (l_->o_.prefetch && i_ + 1 < l_->num_batches())
-        next_ = std::async(std::launch::async, [l = l_, order = order_, e = epoch_, i = i_ + 1] {
+    if (l_->o_.prefetch && i_ + 1 < l_->num_batches()) {
+        if (!snapshot_) snapshot_ = std::make_shared<const DataLoader>(*l_);
+        next_ = std::async(std::launch::async, [l = snapshot_, order = order_, e = epoch_, i = i_ + 1] {
             return l->gather(*order, e, i);
         });
+    }
 }
 template <class T>
 typename DataLoader<T>::iterator& DataLoader<T>::iterator::operator++() {

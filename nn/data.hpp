@@ -73,7 +73,7 @@ struct DataLoaderOptions {
 /// Batches over a dataset, one epoch per begin()..end() traversal:
 ///   for (const auto& batch : loader) { ... }      // epoch 0, then 1, ...
 /// A transform hook, if set, maps each gathered batch (augmentation, normalization). An iterator
-/// must not outlive its loader.
+/// must not be advanced after its loader is gone (leaving the loop then is fine, prefetch or not).
 template <class T>
 class DataLoader {
 public:
@@ -107,6 +107,10 @@ public:
         std::shared_ptr<const std::vector<index_t>> order_;  // shared with the prefetch task
         Batch<T> current_;
         std::future<Batch<T>> next_;  // batch i_ + 1, when prefetching
+        // What the prefetch tasks read: a copy of the loader made at the epoch's first prefetch
+        // (tensor handles, options, transform), so a task never touches the caller's loader, which
+        // the loop body may destroy while a batch is in flight.
+        std::shared_ptr<const DataLoader> snapshot_;
     };
     /// Starts the next epoch (the first call is epoch 0).
     iterator begin();

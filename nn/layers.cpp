@@ -183,7 +183,7 @@ Dropout<T>::Dropout(double p, Generator& gen) : p(p), generator(gen.next_u64()) 
 template <class T>
 Var<T> Dropout<T>::forward(const Var<T>& x) {
     if (!this->is_training() || p == 0) return x;
-    return dropout(x, p, generator.next_u64(), true);
+    return dropout(x, p, draw_seed(generator), true);
 }
 template <class T>
 std::string Dropout<T>::describe() const {

@@ -1,5 +1,6 @@
 #include "module.hpp"
 
+#include <mutex>
 #include <ostream>
 #include <sstream>
 
@@ -214,5 +215,11 @@ template std::ostream& operator<<(std::ostream&, const Module<float>&);
 template std::ostream& operator<<(std::ostream&, const Module<double>&);
 template std::string summary(const Module<float>&);
 template std::string summary(const Module<double>&);
+
+std::uint64_t draw_seed(Generator& gen) {
+    static std::mutex m;
+    const std::lock_guard<std::mutex> lock(m);
+    return gen.next_u64();
+}
 
 }  // namespace tg::nn

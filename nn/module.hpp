@@ -175,4 +175,9 @@ extern template class Sequential<double>;
 extern template class ModuleList<float>;
 extern template class ModuleList<double>;
 
+/// The next seed from a module's own generator (Dropout, the recurrent layers' dropout between
+/// layers), under one lock: a model shared by several threads may run training-mode forwards at
+/// once (the order of the draws between threads is then the scheduler's, each mask its own).
+std::uint64_t draw_seed(Generator& gen);
+
 }  // namespace tg::nn

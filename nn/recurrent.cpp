@@ -266,7 +266,7 @@ RecurrentOutput<T> Recurrent<T>::run(const Var<T>& x_in, const Var<T>& h0_in, co
         if (c.defined()) c_last.push_back(c);
         seq = L == 1 ? unsqueeze(hs[0], 0) : stack(hs, 0);
         if (options.dropout > 0 && this->is_training() && k + 1 < layers)
-            seq = dropout(seq, options.dropout, dropout_generator.next_u64(), true);
+            seq = dropout(seq, options.dropout, draw_seed(dropout_generator), true);
     }
     auto finals = [&](std::vector<Var<T>>& v) { return v.size() == 1 ? unsqueeze(v[0], 0) : stack(v, 0); };
     out.h_n = finals(h_last);

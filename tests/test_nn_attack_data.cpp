@@ -7,14 +7,18 @@
 
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <tensorgrad/tensorgrad.hpp>
@@ -522,4 +526,23 @@ TEST_CASE("nn attack npz: an archive of 3000 small arrays reads back in order (h
     CHECK(back[2999].first == "a2999");
     CHECK(nn::npy_to_tensor<double>(nn::npz_get(back, "a1234")).to_vector() == std::vector<double>{1234});
     fs::remove(path);
+}
+
+TEST_CASE("nn attack DataLoader: the loop body destroys the loader while a batch is prefetched") {
+    auto dl = std::make_unique<nn::DataLoader<float>>(
+        rows(10), nn::DataLoaderOptions{.batch_size = 3, .prefetch = true});
+    std::atomic<int> gathered{0};
+    dl->transform = [&gathered](nn::Batch<float> b) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));  // keep the next batch in flight
+        ++gathered;
+        return b;
+    };
+    std::vector<index_t> first;
+    for (const auto& b : *dl) {
+        first = b.labels;
+        dl.reset();  // the prefetch task reads the iterator's snapshot, not this loader
+        break;
+    }
+    CHECK(first == std::vector<index_t>{0, 1, 2});
+    CHECK(gathered == 2);  // batch 0, and batch 1 finished before the iterator went away
 }

@@ -545,3 +545,19 @@ TEST_CASE("nn attack convert: a converted LSTM forwards to float rounding, with 
     CHECK(lstm.parameters()[0].value().to_vector() == w);
     CHECK(max_diff(lf.parameters()[0].value(), lstm.parameters()[0].value()) > 1e-3);
 }
+
+TEST_CASE("a Dropout module shared by two threads in training mode draws every seed exactly once") {
+    tg::nn::Dropout<float> drop(0.5);
+    tg::Generator expected = drop.generator;
+    const tg::Var<float> x(tg::ones<float>({4, 8}));
+    const auto work = [&] {
+        for (int i = 0; i < 2000; ++i) (void)drop(x);
+    };
+    std::thread a(work), b(work);
+    a.join();
+    b.join();
+    // 4000 draws under the lock: the module's stream is exactly 4000 steps on (a lost update of
+    // an unsynchronized draw would leave it behind)
+    for (int i = 0; i < 4000; ++i) (void)expected.next_u64();
+    CHECK(drop.generator.next_u64() == expected.next_u64());
+}
