@@ -67,10 +67,11 @@ LayerNormGrads<T> layer_norm_vjp(const Tensor<T>& x, const Tensor<T>& w, const T
     const Tensor<T> xc = x.contiguous(), wc = w.contiguous(), gc = g.broadcast_to(x.shape()).contiguous();
     const T *px = xc.data(), *pw = wc.data(), *pg = gc.data();
     T* pgx = need_x ? out.x.data() : nullptr;
-    // The weight and bias cotangents are sums over rows: each block of rows sums into its own
-    // buffer (double), and the buffers are added in block order, so the result does not depend on
-    // the number of threads.
-    const index_t block = std::max<index_t>(1, (rows + 63) / 64), blocks = (rows + block - 1) / block;
+    // The weight and bias cotangents are sums over rows: each of at most 8 blocks of rows sums
+    // into its own buffer (double), and the buffers are added in block order, so the result does
+    // not depend on the number of threads. (64 blocks made 2 MB of partial sums for a (256, 1024)
+    // input: more memory traffic than the input itself.)
+    const index_t block = std::max<index_t>(1, (rows + 7) / 8), blocks = (rows + block - 1) / block;
     std::vector<double> part(need_wb ? static_cast<std::size_t>(blocks * 2 * d) : 0);
     const double dn = static_cast<double>(d);
     for_rows(blocks, block * d, [&](index_t k) {
