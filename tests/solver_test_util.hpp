@@ -29,4 +29,12 @@ inline double max_abs_diff(const tg::Tensor<double>& a, const tg::Tensor<double>
     return m;
 }
 
+/// Element i of x as a one-element Var (differentiable in x), for writing residuals by component.
+template <class T>
+tg::Var<T> component(const tg::Var<T>& x, tg::index_t i) {
+    tg::Tensor<T> e(x.shape());
+    e.data()[i] = T(1);
+    return tg::sum(x * tg::Var<T>(e));
+}
+
 }  // namespace solver_test

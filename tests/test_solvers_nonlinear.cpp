@@ -17,6 +17,7 @@
 #include "../solvers/newton.hpp"
 
 namespace ts = tg::solvers;
+using solver_test::component;
 using solver_test::max_abs_diff;
 using solver_test::message_of;
 using tg::Shape;
@@ -24,13 +25,6 @@ using tg::Tensor;
 using tg::Var;
 
 namespace {
-
-template <class T>
-Var<T> component(const Var<T>& x, tg::index_t i) {
-    Tensor<T> e(x.shape());
-    e.data()[i] = T(1);
-    return tg::sum(x * Var<T>(e));
-}
 
 // The circle |x|^2 = a0 met by the line x0 = a1 x1: x1 = sqrt(a0 / (1 + a1^2)), x0 = a1 x1.
 template <class T>

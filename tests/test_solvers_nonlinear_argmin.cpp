@@ -16,6 +16,7 @@
 #include "../solvers/newton.hpp"
 
 namespace ts = tg::solvers;
+using solver_test::component;
 using solver_test::max_abs_diff;
 using solver_test::message_of;
 using tg::Shape;
@@ -23,13 +24,6 @@ using tg::Tensor;
 using tg::Var;
 
 namespace {
-
-template <class T>
-Var<T> component(const Var<T>& x, tg::index_t i) {
-    Tensor<T> e(x.shape());
-    e.data()[i] = T(1);
-    return tg::sum(x * Var<T>(e));
-}
 
 // Rosenbrock (a - x0)^2 + b (x1 - x0^2)^2, theta = [a, b]: minimum at (a, a^2) for b > 0.
 Var<double> rosenbrock(const Var<double>& x, const std::vector<Var<double>>& th) {
