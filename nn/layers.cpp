@@ -8,6 +8,7 @@
 #include "../ops/nn_functions.hpp"
 #include "../ops/shape_index_functions.hpp"
 #include "../tensor/math.hpp"
+#include "../tensor/matmul_bias.hpp"
 #include "init.hpp"
 
 namespace tg::nn {
@@ -22,7 +23,7 @@ std::string pair_str(Pair p) { return "(" + std::to_string(p[0]) + ", " + std::t
 template <class T>
 Var<T> linear2d(const Var<T>& x, const Var<T>& w, const Var<T>& b) {
     static const CustomFunction<T> with_bias = custom_function<T>(
-        "linear", [](const std::vector<Tensor<T>>& v) { return tg::matmul(v[0], v[1].transpose()) + v[2]; },
+        "linear", [](const std::vector<Tensor<T>>& v) { return tg::matmul_bias(v[0], v[1], v[2]); },
         [](const std::vector<Var<T>>& v, const Var<T>&, const Var<T>& gy) {
             return std::vector<Var<T>>{v[0].requires_grad() ? matmul(gy, v[1]) : Var<T>(),
                                        v[1].requires_grad() ? matmul(transpose(gy), v[0]) : Var<T>(),

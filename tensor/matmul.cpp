@@ -2,11 +2,13 @@
 // copied; batch axes broadcast as in NumPy, one gemm per batch element.
 #include <cblas.h>
 
+#include <algorithm>
 #include <limits>
 #include <string>
 #include <utility>
 
 #include "math.hpp"
+#include "matmul_bias.hpp"
 
 namespace tg {
 
@@ -179,6 +181,41 @@ void matmul_into(const Tensor<T>& a, const Tensor<T>& b, Tensor<T>& out) {
             out.data(), static_cast<blasint>(n));
 }
 
+template <class T>
+Tensor<T> matmul_bias(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>& b) {
+    x.require_defined("linear");
+    w.require_defined("linear");
+    b.require_defined("linear");
+    if (x.dim() != 2 || w.dim() != 2 || b.dim() != 1 || x.shape()[1] != w.shape()[1] ||
+        b.shape()[0] != w.shape()[0])
+        throw ShapeError("linear: x " + x.shape().str() + ", w " + w.shape().str() + ", b " +
+                         b.shape().str() + " (expected x (m, k), w (n, k), b (n))");
+    const index_t m = x.shape()[0], k = x.shape()[1], n = w.shape()[0];
+    check_blas_dims(m, n, k, x.shape(), w.shape(), "linear");
+    Tensor<T> out = Tensor<T>::empty({m, n}, "linear");
+    if (m * n == 0) return out;
+    const Tensor<T> bc = b.contiguous();
+    const T* pb = bc.data();
+    T* po = out.data();
+    for (index_t i = 0; i < m; ++i) std::copy(pb, pb + n, po + i * n);
+    if (k == 0) return out;
+    Tensor<T> xc = x, wt = w.transpose();
+    Operand lx = gemm_layout(xc), lw = gemm_layout(wt);
+    if (lx.ld == 0) xc = x.clone(), lx = gemm_layout(xc);
+    if (lw.ld == 0) wt = wt.clone(), lw = gemm_layout(wt);
+    const auto M = static_cast<blasint>(m), N = static_cast<blasint>(n), K = static_cast<blasint>(k);
+    if constexpr (std::is_same_v<T, float>)
+        cblas_sgemm(CblasRowMajor, lx.trans, lw.trans, M, N, K, 1.0f, std::as_const(xc).data(), lx.ld,
+                    std::as_const(wt).data(), lw.ld, 1.0f, po, N);
+    else
+        cblas_dgemm(CblasRowMajor, lx.trans, lw.trans, M, N, K, 1.0, std::as_const(xc).data(), lx.ld,
+                    std::as_const(wt).data(), lw.ld, 1.0, po, N);
+    return out;
+}
+
+template Tensor<float> matmul_bias<float>(const Tensor<float>&, const Tensor<float>&, const Tensor<float>&);
+template Tensor<double> matmul_bias<double>(const Tensor<double>&, const Tensor<double>&,
+                                            const Tensor<double>&);
 template Tensor<float> matmul<float>(const Tensor<float>&, const Tensor<float>&);
 template Tensor<double> matmul<double>(const Tensor<double>&, const Tensor<double>&);
 template void matmul_into<float>(const Tensor<float>&, const Tensor<float>&, Tensor<float>&);
