@@ -341,7 +341,12 @@ std::vector<std::pair<std::string, NpyArray>> read_npz(const std::string& path) 
         if (method == 8 ? usize > csize * 1032 + 1024 : usize != csize)
             fail(where + "uncompressed size " + std::to_string(usize) + " does not fit the " +
                  std::to_string(csize) + " stored bytes");
-        std::vector<unsigned char> raw(static_cast<std::size_t>(usize));
+        std::vector<unsigned char> raw;
+        try {  // a hostile or huge (but plausible) size must end in the reader's error, not bad_alloc
+            raw.resize(static_cast<std::size_t>(usize));
+        } catch (const std::bad_alloc&) {
+            fail(where + "uncompressed size " + std::to_string(usize) + " bytes: out of memory");
+        }
         if (method == 0) {
             std::copy_n(b.begin() + static_cast<std::ptrdiff_t>(data), usize, raw.begin());
         } else {

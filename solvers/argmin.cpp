@@ -95,6 +95,7 @@ NonlinearResult<T> argmin(const NonlinearFn<T>& L, const Tensor<T>& x0, const st
     detail::check_start(x0, theta, name);
     detail::check_tolerance(o.gtol, "gtol", name);
     detail::check_tolerance(o.rtol, "rtol", name);
+    detail::check_armijo(o.armijo, name);
     if (o.memory < 1)
         throw DomainError(name + ": memory must be at least 1, got " + std::to_string(o.memory));
     const std::vector<Var<T>> c = detail::constants(theta);

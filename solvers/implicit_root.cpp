@@ -94,6 +94,15 @@ void check_tolerance(double v, const char* what, const std::string& name) {
     if (std::isnan(v)) throw DomainError(name + ": " + what + " must be a number, got nan");
 }
 
+void check_armijo(const ArmijoOptions& o, const std::string& name) {
+    if (!(o.shrink > 0 && o.shrink < 1))
+        throw DomainError(name + ": armijo.shrink must be in (0, 1), got " + num(o.shrink));
+    if (!(o.c > 0 && o.c < 1)) throw DomainError(name + ": armijo.c must be in (0, 1), got " + num(o.c));
+    if (o.max_backtracks < 0)
+        throw DomainError(name + ": armijo.max_backtracks must be >= 0, got " +
+                          std::to_string(o.max_backtracks));
+}
+
 template <class T>
 void check_start(const Tensor<T>& x0, const std::vector<Var<T>>& theta, const std::string& name) {
     if (!x0.defined() || x0.numel() == 0)

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "line_search.hpp"
 #include "nonlinear.hpp"
 
 namespace tg::solvers::detail {
@@ -47,6 +48,11 @@ Tensor<T> jacobian_matrix(const NonlinearFn<T>& F, const Tensor<T>& x, const std
 /// Refuses a NaN tolerance: every comparison with it is false, so a solve would stop at x0 and
 /// differentiate a point that is not an answer. @throws DomainError naming the option.
 void check_tolerance(double v, const char* what, const std::string& name);
+
+/// Refuses line-search options outside their ranges: shrink 0 would try alpha = 0 forever (a
+/// "step" that never moves), shrink >= 1 never shrinks, c outside (0, 1) breaks the sufficient
+/// decrease test. @throws DomainError naming the option and its value.
+void check_armijo(const ArmijoOptions& o, const std::string& name);
 
 /// Checks x0 (non-empty, finite) and theta (at most 4, defined). @throws ShapeError, DomainError.
 template <class T>

@@ -48,6 +48,7 @@ NonlinearResult<T> newton_root(const NonlinearFn<T>& F, const Tensor<T>& x0, con
     detail::check_start(x0, theta, name);
     detail::check_tolerance(o.atol, "atol", name);
     detail::check_tolerance(o.rtol, "rtol", name);
+    detail::check_armijo(o.armijo, name);
     const std::vector<Var<T>> c = detail::constants(theta);
     const index_t n = x0.numel();
     const double eps = std::numeric_limits<T>::epsilon();

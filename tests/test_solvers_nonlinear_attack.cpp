@@ -681,3 +681,25 @@ TEST_CASE("nonlinear attack: x of shape [] (0-d), first and second order") {
     g.backward();
     CHECK(c.grad().item() == doctest::Approx(-12.0 / (13.0 * 13.0 * 13.0)).epsilon(1e-10));  // -6 x x'^3
 }
+
+TEST_CASE("nonlinear attack: line-search options out of range are refused before any work") {
+    const Var<double> c(Tensor<double>::from_vector({2.0}, {1}), true);
+    const Tensor<double> x0 = Tensor<double>::from_vector({0.5}, {1});
+    ts::NewtonOptions o = tight();
+    o.armijo.shrink = 0;  // alpha = 0 after the first trial: a "step" that never moves
+    CHECK_THROWS_WITH_AS(ts::newton_root<double>(cubic, x0, {c}, o),
+                         "newton_root: armijo.shrink must be in (0, 1), got 0", tg::DomainError);
+    o.armijo.shrink = 1;
+    CHECK_THROWS_AS(ts::newton_root<double>(cubic, x0, {c}, o), tg::DomainError);
+    o.armijo.shrink = 0.5;
+    o.armijo.c = std::nan("");
+    CHECK_THROWS_WITH_AS(ts::newton_root<double>(cubic, x0, {c}, o),
+                         "newton_root: armijo.c must be in (0, 1), got nan", tg::DomainError);
+    ts::ArgminOptions a;
+    a.armijo.max_backtracks = -1;
+    const ts::NonlinearFn<double> bowl = [](const Var<double>& x, const std::vector<Var<double>>& th) {
+        return tg::sum((x - th[0]) * (x - th[0]));
+    };
+    CHECK_THROWS_WITH_AS(ts::argmin<double>(bowl, x0, {c}, a),
+                         "argmin: armijo.max_backtracks must be >= 0, got -1", tg::DomainError);
+}
