@@ -27,12 +27,13 @@ packages=(
     doctest-dev libbenchmark-dev zlib1g-dev           # tests, benchmarks, IDX .gz reader
     dataset-fashion-mnist                             # /usr/share/datasets/fashion-mnist
     python3-mpmath                                    # tests/data/make_scalar_reference.py (50-digit reference)
+    python3-numpy                                     # ctest checkpoint_independent_reader (safetensors by NumPy)
     libsuitesparse-dev                                # solvers: sparse and Krylov (UMFPACK sparse LU)
     libcli11-dev gnuplot-nox                          # examples' command lines; training curves (PNG/SVG)
     cmake ninja-build g++ clang-format                # toolchain
 )
 if ((peers)); then
-    packages+=(libtorch-dev libadolc-dev libeigen3-dev python3-numpy)
+    packages+=(libtorch-dev libadolc-dev libeigen3-dev)
 fi
 
 is_installed() {
