@@ -154,6 +154,39 @@ void check_index(const char* op, const std::vector<index_t>& idx, index_t n, ind
                              std::to_string(plane) + " elements");
 }
 
+// max_pool2d without padding or dilation: every window lies inside the input, so no tap needs a
+// bounds check and the first tap starts the maximum. The selection is branch-free: on ReLU
+// outputs (many ties at 0, random order) the general loop's data-dependent branch mispredicted
+// about every other element, and perf put max_pool2d's forward at 40 % of a small CNN's training
+// step. Same rule as the general loop: strictly greater wins, so among equal values the first in
+// row-major order stays, and the first NaN wins over any number. KH = KW = 0: sizes from p.
+template <int KH, int KW, class T>
+void max_pool_inside(const T* xp, T* yp, index_t* ip, index_t planes, index_t H, index_t W, index_t Ho,
+                     index_t Wo, const Pool2dParams& p) {
+    const index_t kh = KH ? KH : p.kh, kw = KW ? KW : p.kw;
+    over_planes(planes, Ho * Wo * kh * kw, [&](index_t pl) {
+        const T* xc = xp + pl * H * W;
+        T* yc = yp + pl * Ho * Wo;
+        index_t* ic = ip ? ip + pl * Ho * Wo : nullptr;
+        for (index_t i = 0; i < Ho; ++i)
+            for (index_t j = 0; j < Wo; ++j) {
+                const index_t first = i * p.sh * W + j * p.sw;
+                index_t best = first;
+                T bv = xc[first];
+                for (index_t a = 0; a < kh; ++a)
+                    for (index_t b = 0; b < kw; ++b) {
+                        const index_t at = first + a * W + b;
+                        const T v = xc[at];
+                        const bool take = (v > bv) | ((v != v) & (bv == bv));
+                        bv = take ? v : bv;
+                        best = take ? at : best;
+                    }
+                yc[i * Wo + j] = bv;
+                if (ic) ic[i * Wo + j] = best;
+            }
+    });
+}
+
 }  // namespace
 
 template <class T>
@@ -168,6 +201,11 @@ Tensor<T> max_pool2d(const Tensor<T>& x_in, const Pool2dParams& p, std::vector<i
     const T* xp = x.data();
     T* yp = y.data();
     index_t* ip = argmax ? argmax->data() : nullptr;
+    if (p.ph == 0 && p.pw == 0 && p.dh == 1 && p.dw == 1) {
+        if (p.kh == 2 && p.kw == 2) max_pool_inside<2, 2>(xp, yp, ip, xs[0] * xs[1], H, W, Ho, Wo, p);
+        else max_pool_inside<0, 0>(xp, yp, ip, xs[0] * xs[1], H, W, Ho, Wo, p);
+        return y;
+    }
     over_planes(xs[0] * xs[1], Ho * Wo * std::min(p.kh, H) * std::min(p.kw, W), [&](index_t pl) {
         const T* xc = xp + pl * H * W;
         for (index_t i = 0; i < Ho; ++i)
