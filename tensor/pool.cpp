@@ -4,9 +4,12 @@
 #include "pool.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "conv.hpp"
@@ -163,23 +166,28 @@ void check_index(const char* op, const std::vector<index_t>& idx, index_t n, ind
 template <int KH, int KW, class T>
 void max_pool_inside(const T* xp, T* yp, index_t* ip, index_t planes, index_t H, index_t W, index_t Ho,
                      index_t Wo, const Pool2dParams& p) {
-    const index_t kh = KH ? KH : p.kh, kw = KW ? KW : p.kw;
-    over_planes(planes, Ho * Wo * kh * kw, [&](index_t pl) {
+    // Selections by bit masks: GCC 12 turns `take ? v : bv` (and bool arithmetic) back into
+    // the branches this path exists to avoid.
+    using Bits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+    const index_t kh = KH ? KH : p.kh, kw = KW ? KW : p.kw, sh = p.sh, sw = p.sw;
+    over_planes(planes, Ho * Wo * kh * kw, [=](index_t pl) {
         const T* xc = xp + pl * H * W;
         T* yc = yp + pl * Ho * Wo;
         index_t* ic = ip ? ip + pl * Ho * Wo : nullptr;
         for (index_t i = 0; i < Ho; ++i)
             for (index_t j = 0; j < Wo; ++j) {
-                const index_t first = i * p.sh * W + j * p.sw;
+                const index_t first = i * sh * W + j * sw;
                 index_t best = first;
                 T bv = xc[first];
                 for (index_t a = 0; a < kh; ++a)
                     for (index_t b = 0; b < kw; ++b) {
                         const index_t at = first + a * W + b;
                         const T v = xc[at];
-                        const bool take = (v > bv) | ((v != v) & (bv == bv));
-                        bv = take ? v : bv;
-                        best = take ? at : best;
+                        const Bits take = Bits(v > bv) | (Bits(v != v) & Bits(bv == bv));
+                        const Bits m = Bits(0) - take;  // all ones where v wins
+                        bv = std::bit_cast<T>((std::bit_cast<Bits>(v) & m) | (std::bit_cast<Bits>(bv) & ~m));
+                        const auto mi = static_cast<index_t>(0) - static_cast<index_t>(take);
+                        best = (at & mi) | (best & ~mi);
                     }
                 yc[i * Wo + j] = bv;
                 if (ic) ic[i * Wo + j] = best;
