@@ -3,11 +3,15 @@
 #include "conv.hpp"
 
 #include <cblas.h>
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <limits>
 #include <mutex>
 #include <string>
@@ -93,6 +97,74 @@ std::pair<index_t, index_t> valid_range(index_t off, index_t s, index_t n, index
     return {lo, hi};
 }
 
+#if defined(__AVX512F__)
+// The lanes [lo, hi) of a vector of L lanes, as a mask (either end may lie outside).
+inline std::uint64_t span_bits(index_t lo, index_t hi, int L) {
+    lo = std::clamp<index_t>(lo, 0, L), hi = std::clamp<index_t>(hi, 0, L);
+    return lo >= hi ? 0 : ((std::uint64_t{1} << hi) - 1) & ~((std::uint64_t{1} << lo) - 1);
+}
+
+template <class T>
+struct Simd;
+template <>
+struct Simd<float> {
+    using R = __m512;
+    using M = __mmask16;
+    static constexpr int L = 16;
+    static R zero() { return _mm512_setzero_ps(); }
+    static R load(const float* p, M m) { return _mm512_maskz_loadu_ps(m, p); }
+    static R bcast(const float* p) { return _mm512_set1_ps(*p); }
+    static R fma(R a, R b, R c) { return _mm512_fmadd_ps(a, b, c); }
+    static R add(R a, R b) { return _mm512_add_ps(a, b); }
+    static void store(float* p, M m, R v) { _mm512_mask_storeu_ps(p, m, v); }
+    static M span(index_t lo, index_t hi) { return static_cast<M>(span_bits(lo, hi, L)); }
+};
+template <>
+struct Simd<double> {
+    using R = __m512d;
+    using M = __mmask8;
+    static constexpr int L = 8;
+    static R zero() { return _mm512_setzero_pd(); }
+    static R load(const double* p, M m) { return _mm512_maskz_loadu_pd(m, p); }
+    static R bcast(const double* p) { return _mm512_set1_pd(*p); }
+    static R fma(R a, R b, R c) { return _mm512_fmadd_pd(a, b, c); }
+    static R add(R a, R b) { return _mm512_add_pd(a, b); }
+    static void store(double* p, M m, R v) { _mm512_mask_storeu_pd(p, m, v); }
+    static M span(index_t lo, index_t hi) { return static_cast<M>(span_bits(lo, hi, L)); }
+};
+
+#endif
+
+// r[0, n) = s[t] on [lo, hi), 0 elsewhere: a unit-stride im2col row with its padding. Masked
+// vectors do it in one pass (the masked-off lanes of s are never read), where a short memmove
+// per row cost more than the copy.
+template <class T>
+void copy_row(T* r, const T* s, index_t lo, index_t hi, index_t n) {
+#if defined(__AVX512F__)
+    using S = Simd<T>;
+    for (index_t t = 0; t < n; t += S::L)
+        S::store(r + t, S::span(0, n - t), S::load(s + t, S::span(lo - t, hi - t)));
+#else
+    std::fill(r, r + lo, T(0));
+    std::copy(s + lo, s + hi, r + lo);
+    std::fill(r + hi, r + n, T(0));
+#endif
+}
+
+// d[t] += r[t] on [lo, hi): a unit-stride col2im row.
+template <class T>
+void add_row(T* d, const T* r, index_t lo, index_t hi) {
+#if defined(__AVX512F__)
+    using S = Simd<T>;
+    for (index_t t = lo; t < hi; t += S::L) {
+        const auto m = S::span(0, hi - t);
+        S::store(d + t, m, S::add(S::load(d + t, m), S::load(r + t, m)));
+    }
+#else
+    for (index_t t = lo; t < hi; ++t) d[t] += r[t];
+#endif
+}
+
 // cols[(c kh + i) kw + j][oh Wo + ow] = x[c][oh sh - ph + i dh][ow sw - pw + j dw], 0 outside.
 template <class T>
 void im2col(const T* x, const Geometry& g, const Conv2dParams& p, T* cols) {
@@ -111,10 +183,12 @@ void im2col(const T* x, const Geometry& g, const Conv2dParams& p, T* cols) {
                         continue;
                     }
                     const T* xr = xc + ih * g.W + joff;
+                    if (p.sw == 1) {
+                        copy_row(r, xr, lo, hi, g.Wo);
+                        continue;
+                    }
                     std::fill(r, r + lo, T(0));
-                    if (p.sw == 1) std::copy(xr + lo, xr + hi, r + lo);
-                    else
-                        for (index_t ow = lo; ow < hi; ++ow) r[ow] = xr[ow * p.sw];
+                    for (index_t ow = lo; ow < hi; ++ow) r[ow] = xr[ow * p.sw];
                     std::fill(r + hi, r + g.Wo, T(0));
                 }
             }
@@ -137,8 +211,7 @@ void col2im(const T* cols, const Geometry& g, const Conv2dParams& p, T* x) {
                     if (ih < 0 || ih >= g.H) continue;
                     const T* r = cols + oh * g.Wo;
                     T* xr = xc + ih * g.W + joff;
-                    if (p.sw == 1)
-                        for (index_t ow = lo; ow < hi; ++ow) xr[ow] += r[ow];
+                    if (p.sw == 1) add_row(xr, r, lo, hi);
                     else
                         for (index_t ow = lo; ow < hi; ++ow) xr[ow * p.sw] += r[ow];
                 }
@@ -156,6 +229,101 @@ void gemm(bool ta, bool tb, index_t m, index_t n, index_t k, const T* a, index_t
     if constexpr (std::is_same_v<T, float>)
         cblas_sgemm(CblasRowMajor, A, B, bi(m), bi(n), bi(k), 1.0f, a, bi(lda), b, bi(ldb), beta, c, bi(ldc));
     else cblas_dgemm(CblasRowMajor, A, B, bi(m), bi(n), bi(k), 1.0, a, bi(lda), b, bi(ldb), beta, c, bi(ldc));
+}
+
+#if defined(__AVX512F__)
+// NOTE [conv GEMM]: the convolution GEMMs are small (M = output channels per group, often 16-64;
+// one sample's pixels as N) and one is issued per sample, so OpenBLAS spends much of each call
+// packing A and B. With AVX-512 compiled in, they run on the register-blocked kernel below
+// instead: B is read in place (row-major, no packing; im2col already laid it out), A is
+// broadcast one element at a time, and an MR x 2 vectors tile of C lives in registers across the
+// whole depth. Without AVX-512 the same call goes to BLAS.
+constexpr int kernel_mr = 8;  // C rows per tile: 8 x 2 accumulators, enough to hide the FMA latency
+
+// C[MR x NV vectors] (+)= A[MR x k] B[k x NV vectors]; `last` masks the columns of the last vector.
+template <class T, int MR, int NV>
+void gemm_tile(index_t k, const T* a, index_t lda, const T* b, index_t ldb, T* c, index_t ldc,
+               bool accumulate, typename Simd<T>::M last) {
+    using S = Simd<T>;
+    const auto mask = [&](int v) { return v == NV - 1 ? last : static_cast<typename S::M>(~0u); };
+    typename S::R acc[MR][NV];
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 2
+        for (int v = 0; v < NV; ++v) acc[i][v] = S::zero();
+    for (index_t p = 0; p < k; ++p, b += ldb) {
+        typename S::R bv[NV];
+#pragma GCC unroll 2
+        for (int v = 0; v < NV; ++v) bv[v] = S::load(b + v * S::L, mask(v));
+#pragma GCC unroll 16
+        for (int i = 0; i < MR; ++i) {
+            const typename S::R av = S::bcast(a + i * lda + p);
+#pragma GCC unroll 2
+            for (int v = 0; v < NV; ++v) acc[i][v] = S::fma(av, bv[v], acc[i][v]);
+        }
+    }
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 2
+        for (int v = 0; v < NV; ++v) {
+            T* cp = c + i * ldc + v * S::L;
+            S::store(cp, mask(v), accumulate ? S::add(acc[i][v], S::load(cp, mask(v))) : acc[i][v]);
+        }
+}
+
+template <class T, int MR>
+void gemm_tile_nv(index_t k, const T* a, index_t lda, const T* b, index_t ldb, T* c, index_t ldc,
+                  bool accumulate, index_t cols) {
+    using S = Simd<T>;
+    const index_t rest = cols > S::L ? cols - S::L : cols;  // columns in the last vector, 1..L
+    const auto last = static_cast<typename S::M>((std::uint64_t{1} << rest) - 1);
+    if (cols > S::L) gemm_tile<T, MR, 2>(k, a, lda, b, ldb, c, ldc, accumulate, last);
+    else gemm_tile<T, MR, 1>(k, a, lda, b, ldb, c, ldc, accumulate, last);
+}
+
+template <class T, int... MR>
+void gemm_rows(index_t mr, std::integer_sequence<int, MR...>, index_t k, const T* a, index_t lda, const T* b,
+               index_t ldb, T* c, index_t ldc, bool accumulate, index_t cols) {
+    ((mr == MR + 1 ? gemm_tile_nv<T, MR + 1>(k, a, lda, b, ldb, c, ldc, accumulate, cols) : void()), ...);
+}
+#endif
+
+// C (m x n, ldc) = A B (+ C if accumulate), all row-major: the one GEMM shape the kernels use.
+template <class T>
+void gemm_nn(index_t m, index_t n, index_t k, const T* a, index_t lda, const T* b, index_t ldb,
+             bool accumulate, T* c, index_t ldc) {
+#if defined(__AVX512F__)
+    constexpr index_t nr = 2 * Simd<T>::L, kc_max = 256;
+    // B's panels (kc rows x 2 vectors) are copied to one contiguous 32 KiB block before the tiles
+    // use them: read in place, rows of the same panel that lie a power of two apart (im2col's
+    // rows are often 1 KiB apart) fall into a few L1 sets and evict each other.
+    alignas(64) thread_local T panel[kc_max * nr];
+    const index_t blocks = (k + kc_max - 1) / kc_max, kc = blocks > 0 ? (k + blocks - 1) / blocks : 0;
+    for (index_t k0 = 0; k0 < k || k0 == 0; k0 += kc) {
+        const index_t kk = std::min(kc, k - k0);
+        const bool acc = accumulate || k0 > 0;
+        for (index_t j0 = 0; j0 < n; j0 += nr) {
+            const index_t cols = std::min(nr, n - j0);
+            for (index_t p = 0; p < kk; ++p) copy_row(panel + p * nr, b + (k0 + p) * ldb + j0, 0, cols, nr);
+            for (index_t i0 = 0; i0 < m; i0 += kernel_mr)
+                gemm_rows<T>(std::min<index_t>(kernel_mr, m - i0), std::make_integer_sequence<int, kernel_mr>{},
+                             kk, a + i0 * lda + k0, lda, panel, nr, c + i0 * ldc + j0, ldc, acc, cols);
+        }
+        if (k == 0) break;
+    }
+#else
+    gemm<T>(false, false, m, n, k, a, lda, b, ldb, accumulate ? T(1) : T(0), c, ldc);
+#endif
+}
+
+// dst[j][i] = src[i][j] for an r x c block (row strides lds, ldd).
+template <class T>
+void transpose(index_t r, index_t c, const T* src, index_t lds, T* dst, index_t ldd) {
+    constexpr index_t b = 16;  // tiles, so neither side strides through memory a line per element
+    for (index_t i0 = 0; i0 < r; i0 += b)
+        for (index_t j0 = 0; j0 < c; j0 += b)
+            for (index_t i = i0; i < std::min(r, i0 + b); ++i)
+                for (index_t j = j0; j < std::min(c, j0 + b); ++j) dst[j * ldd + i] = src[i * lds + j];
 }
 
 // NOTE [BLAS inside TBB]: while any conv kernel runs its batch loop on TBB, OpenBLAS is held at one
@@ -217,6 +385,13 @@ index_t batch_chunks(index_t N, double macs_per_sample) {
     return std::min<index_t>(N, threads);
 }
 
+// Per-chunk scratch from the tensor allocator's cache: no zero fill (every element used is written
+// first) and no fresh pages per call.
+template <class T>
+Tensor<T> scratch(index_t n, const char* op) {
+    return Tensor<T>::empty(Shape{std::max<index_t>(n, 1)}, op);
+}
+
 }  // namespace
 
 // The effective kernel dilation (kernel - 1) + 1 and the padded input in + 2 pad must fit in int64
@@ -255,14 +430,14 @@ Tensor<T> conv2d(const Tensor<T>& x_in, const Tensor<T>& w_in, const Conv2dParam
     T* yp = y.data();
     const bool direct = g.pointwise(p);
     over_batch(g.N, double(g.O) * K * P, [&](index_t, index_t n0, index_t n1) {
-        std::vector<T> buf(direct ? 0 : static_cast<std::size_t>(K * p.groups * P));
+        Tensor<T> buf = scratch<T>(direct ? 0 : K * p.groups * P, "conv2d");
         for (index_t n = n0; n < n1; ++n) {
             const T* xn = xp + n * g.C * g.H * g.W;
             if (!direct) im2col(xn, g, p, buf.data());
             const T* cols = direct ? xn : buf.data();
             for (index_t gr = 0; gr < p.groups; ++gr)
-                gemm<T>(false, false, g.Og, P, K, wp + gr * g.Og * K, K, cols + gr * K * P, P, T(0),
-                        yp + (n * g.O + gr * g.Og) * P, P);
+                gemm_nn<T>(g.Og, P, K, wp + gr * g.Og * K, K, cols + gr * K * P, P, false,
+                           yp + (n * g.O + gr * g.Og) * P, P);
         }
     });
     return y;
@@ -310,14 +485,19 @@ Tensor<T> conv_transpose2d(const Tensor<T>& g_in, const Tensor<T>& w_in, const C
     const T* wp = w.data();
     T* zp = z.data();
     const bool direct = g.pointwise(p);
+    // Each group's weight transposed once, [K, Og], so every GEMM below is a plain A B.
+    Tensor<T> wt = scratch<T>(g.O * K, "conv_transpose2d");
+    for (index_t gr = 0; gr < p.groups; ++gr)
+        transpose(g.Og, K, wp + gr * g.Og * K, K, wt.data() + gr * K * g.Og, g.Og);
+    const T* wtp = wt.data();
     over_batch(g.N, double(g.O) * K * P, [&](index_t, index_t n0, index_t n1) {
-        std::vector<T> buf(direct ? 0 : static_cast<std::size_t>(K * p.groups * P));
+        Tensor<T> buf = scratch<T>(direct ? 0 : K * p.groups * P, "conv_transpose2d");
         for (index_t n = n0; n < n1; ++n) {
             T* zn = zp + n * g.C * g.H * g.W;
             T* cols = direct ? zn : buf.data();
             for (index_t gr = 0; gr < p.groups; ++gr)
-                gemm<T>(true, false, K, P, g.Og, wp + gr * g.Og * K, K, gp + (n * g.O + gr * g.Og) * P, P,
-                        T(0), cols + gr * K * P, P);
+                gemm_nn<T>(K, P, g.Og, wtp + gr * K * g.Og, g.Og, gp + (n * g.O + gr * g.Og) * P, P, false,
+                           cols + gr * K * P, P);
             if (!direct) {
                 std::fill(zn, zn + g.C * g.H * g.W, T(0));
                 col2im(buf.data(), g, p, zn);
@@ -354,27 +534,46 @@ Tensor<T> conv2d_weight(const Tensor<T>& x_in, const Tensor<T>& gy_in, const Con
     const T* xp = x.data();
     const T* gp = gy.data();
     const double macs = double(g.O) * K * P;
-    const index_t chunks = batch_chunks(g.N, macs);
-    // One partial sum per batch chunk, added in chunk order (deterministic for a thread count).
-    std::vector<T> partial(static_cast<std::size_t>((chunks - 1) * g.O * K));
+    const index_t chunks = batch_chunks(g.N, macs), S = g.O * K;
+    // With several output channels per group the sum runs transposed, gw^T [K, Og] += cols gy^T
+    // (gy transposed per sample, which is cheap): the GEMM is then A B with Og columns, the shape
+    // the conv GEMM kernel is fast at. With few (depthwise), it stays gw += gy cols^T on BLAS.
+    const bool tr = g.Og >= 8;
+    // One partial sum per batch chunk, added in chunk order (deterministic for a thread count);
+    // the first chunk writes gw itself unless the sums run transposed.
+    std::vector<T> partial(static_cast<std::size_t>((tr ? chunks : chunks - 1) * S));
     T* out = gw.data();
     const bool direct = g.pointwise(p);
     over_batch(g.N, macs, [&](index_t c, index_t n0, index_t n1) {
-        T* acc = c == 0 ? out : partial.data() + (c - 1) * g.O * K;
-        std::vector<T> buf(direct ? 0 : static_cast<std::size_t>(K * p.groups * P));
+        T* acc = tr ? partial.data() + c * S : c == 0 ? out : partial.data() + (c - 1) * S;
+        Tensor<T> buf = scratch<T>(direct ? 0 : K * p.groups * P, "conv2d_weight");
+        Tensor<T> gyt = scratch<T>(tr ? g.O * P : 0, "conv2d_weight");
         for (index_t n = n0; n < n1; ++n) {
             const T* xn = xp + n * g.C * g.H * g.W;
             if (!direct) im2col(xn, g, p, buf.data());
             const T* cols = direct ? xn : buf.data();
-            for (index_t gr = 0; gr < p.groups; ++gr)
-                gemm<T>(false, true, g.Og, K, P, gp + (n * g.O + gr * g.Og) * P, P, cols + gr * K * P, P,
-                        n == n0 ? T(0) : T(1), acc + gr * g.Og * K, K);
+            const T* gn = gp + n * g.O * P;
+            if (tr) {
+                transpose(g.O, P, gn, P, gyt.data(), g.O);
+                for (index_t gr = 0; gr < p.groups; ++gr)
+                    gemm_nn<T>(K, g.Og, P, cols + gr * K * P, P, gyt.data() + gr * g.Og, g.O, n != n0,
+                               acc + gr * K * g.Og, g.Og);
+            } else {
+                for (index_t gr = 0; gr < p.groups; ++gr)
+                    gemm<T>(false, true, g.Og, K, P, gp + (n * g.O + gr * g.Og) * P, P, cols + gr * K * P, P,
+                            n == n0 ? T(0) : T(1), acc + gr * g.Og * K, K);
+            }
         }
     });
+    T* sum = tr ? partial.data() : out;
+    const T* parts = tr ? partial.data() + S : partial.data();
     for (index_t c = 1; c < chunks; ++c) {
-        const T* part = partial.data() + (c - 1) * g.O * K;
-        for (index_t i = 0; i < g.O * K; ++i) out[i] += part[i];
+        const T* part = parts + (c - 1) * S;
+        for (index_t i = 0; i < S; ++i) sum[i] += part[i];
     }
+    if (tr)
+        for (index_t gr = 0; gr < p.groups; ++gr)
+            transpose(K, g.Og, sum + gr * K * g.Og, g.Og, out + gr * g.Og * K, K);
     return gw;
 }
 
