@@ -7,6 +7,7 @@
 #include <immintrin.h>
 #endif
 #include <tbb/blocked_range.h>
+#include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
@@ -14,6 +15,7 @@
 #include <cstdint>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -113,6 +115,7 @@ struct Simd<float> {
     static constexpr int L = 16;
     static R zero() { return _mm512_setzero_ps(); }
     static R load(const float* p, M m) { return _mm512_maskz_loadu_ps(m, p); }
+    static R loadu(const float* p) { return _mm512_loadu_ps(p); }
     static R bcast(const float* p) { return _mm512_set1_ps(*p); }
     static R fma(R a, R b, R c) { return _mm512_fmadd_ps(a, b, c); }
     static R add(R a, R b) { return _mm512_add_ps(a, b); }
@@ -126,6 +129,7 @@ struct Simd<double> {
     static constexpr int L = 8;
     static R zero() { return _mm512_setzero_pd(); }
     static R load(const double* p, M m) { return _mm512_maskz_loadu_pd(m, p); }
+    static R loadu(const double* p) { return _mm512_loadu_pd(p); }
     static R bcast(const double* p) { return _mm512_set1_pd(*p); }
     static R fma(R a, R b, R c) { return _mm512_fmadd_pd(a, b, c); }
     static R add(R a, R b) { return _mm512_add_pd(a, b); }
@@ -143,7 +147,10 @@ void copy_row(T* r, const T* s, index_t lo, index_t hi, index_t n) {
 #if defined(__AVX512F__)
     using S = Simd<T>;
     for (index_t t = 0; t < n; t += S::L)
-        S::store(r + t, S::span(0, n - t), S::load(s + t, S::span(lo - t, hi - t)));
+        S::store(r + t, S::span(0, n - t),
+                 lo <= t && t + S::L <= hi ? S::loadu(s + t)
+                 : lo < t + S::L && t < hi ? S::load(s + t, S::span(lo - t, hi - t))
+                                           : S::zero());
 #else
     std::fill(r, r + lo, T(0));
     std::copy(s + lo, s + hi, r + lo);
@@ -288,29 +295,118 @@ void gemm_rows(index_t mr, std::integer_sequence<int, MR...>, index_t k, const T
 }
 #endif
 
-// C (m x n, ldc) = A B (+ C if accumulate), all row-major: the one GEMM shape the kernels use.
-template <class T>
-void gemm_nn(index_t m, index_t n, index_t k, const T* a, index_t lda, const T* b, index_t ldb,
-             bool accumulate, T* c, index_t ldc) {
 #if defined(__AVX512F__)
-    constexpr index_t nr = 2 * Simd<T>::L, kc_max = 256;
-    // B's panels (kc rows x 2 vectors) are copied to one contiguous 32 KiB block before the tiles
-    // use them: read in place, rows of the same panel that lie a power of two apart (im2col's
-    // rows are often 1 KiB apart) fall into a few L1 sets and evict each other.
-    alignas(64) thread_local T panel[kc_max * nr];
-    const index_t blocks = (k + kc_max - 1) / kc_max, kc = blocks > 0 ? (k + blocks - 1) / blocks : 0;
+constexpr index_t panel_rows = 256;  // depth block: a panel is 256 x 2 vectors = 32 KiB
+
+// C (m x n, ldc) = A B (+ C if accumulate) where pack(k0, kk, j0, cols, panel) writes rows
+// [k0, k0 + kk) and columns [j0, j0 + cols) of B into panel (row stride 2 vectors, columns past
+// `cols` zero). Every tile of C in a column strip then reads the same L1-resident panel.
+template <class T, class Pack>
+void gemm_packed(index_t m, index_t n, index_t k, const T* a, index_t lda, const Pack& pack, bool accumulate,
+                 T* c, index_t ldc) {
+    constexpr index_t nr = 2 * Simd<T>::L;
+    alignas(64) thread_local T panel[panel_rows * nr];
+    const index_t blocks = (k + panel_rows - 1) / panel_rows, kc = blocks > 0 ? (k + blocks - 1) / blocks : 0;
     for (index_t k0 = 0; k0 < k || k0 == 0; k0 += kc) {
         const index_t kk = std::min(kc, k - k0);
         const bool acc = accumulate || k0 > 0;
         for (index_t j0 = 0; j0 < n; j0 += nr) {
             const index_t cols = std::min(nr, n - j0);
-            for (index_t p = 0; p < kk; ++p) copy_row(panel + p * nr, b + (k0 + p) * ldb + j0, 0, cols, nr);
+            pack(k0, kk, j0, cols, panel);
             for (index_t i0 = 0; i0 < m; i0 += kernel_mr)
                 gemm_rows<T>(std::min<index_t>(kernel_mr, m - i0), std::make_integer_sequence<int, kernel_mr>{},
                              kk, a + i0 * lda + k0, lda, panel, nr, c + i0 * ldc + j0, ldc, acc, cols);
         }
         if (k == 0) break;
     }
+}
+
+// B's panels copied from a row-major matrix: read in place instead, rows of one panel that lie a
+// power of two apart (rows of 256 pixels are 1 KiB apart) fall into a few L1 sets and evict
+// each other.
+template <class T>
+struct MatrixPanel {
+    const T* b;
+    index_t ldb;
+    void operator()(index_t k0, index_t kk, index_t j0, index_t cols, T* panel) const {
+        constexpr index_t nr = 2 * Simd<T>::L;
+        for (index_t p = 0; p < kk; ++p) copy_row(panel + p * nr, b + (k0 + p) * ldb + j0, 0, cols, nr);
+    }
+};
+
+// x of one sample zero-padded: C planes of (H + 2 ph) x (W + 2 pw), then L spare elements, so
+// that every window row is a plain (unmasked) vector load inside this buffer.
+template <class T>
+void pad_planes(const T* x, const Geometry& g, const Conv2dParams& p, T* out) {
+    const index_t Wp = g.W + 2 * p.pw, top = p.ph * Wp;
+    for (index_t c = 0; c < g.C; ++c, x += g.H * g.W) {
+        out = std::fill_n(out, top, T(0));
+        for (index_t h = 0; h < g.H; ++h) {
+            out = std::fill_n(out, p.pw, T(0));
+            out = std::copy_n(x + h * g.W, g.W, out);
+            out = std::fill_n(out, p.pw, T(0));
+        }
+        out = std::fill_n(out, top, T(0));
+    }
+    std::fill_n(out, Simd<T>::L, T(0));
+}
+
+// B = im2col(x) of one sample and group for stride 1, packed straight from the padded planes:
+// the columns matrix is never written out, and no row needs a mask or a bounds test (masked
+// loads that straddle cache lines were the slowest part of im2col here).
+template <class T>
+struct PaddedPanel {
+    const T* xp;  // the group's first padded plane
+    const Geometry& g;
+    const Conv2dParams& p;
+    void operator()(index_t k0, index_t kk, index_t j0, index_t cols, T* panel) const {
+        using S = Simd<T>;
+        constexpr index_t nr = 2 * S::L;
+        const index_t Wp = g.W + 2 * p.pw, plane = (g.H + 2 * p.ph) * Wp;
+        // The panel's columns are output pixels j0 .. j0 + cols: pieces [a, b) of output rows oh,
+        // the same for every row of the panel.
+        struct Piece {
+            index_t from, n, at;
+        };
+        Piece pieces[nr];
+        int np = 0;
+        for (index_t q = j0, oh = j0 / g.Wo; q < j0 + cols; ++oh) {
+            const index_t a = q - oh * g.Wo, b = std::min(g.Wo, a + (j0 + cols - q));
+            pieces[np++] = {oh * p.sh * Wp + a, b - a, q - j0};
+            q += b - a;
+        }
+        const index_t taps = g.kh * g.kw;
+        index_t c = k0 / taps, i = k0 % taps / g.kw, j = k0 % g.kw;
+        for (index_t r = 0; r < kk; ++r, panel += nr) {
+            const T* base = xp + c * plane + i * p.dh * Wp + j * p.dw;
+            for (int e = 0; e < np; ++e) {
+                const T* src = base + pieces[e].from;
+                T* d = panel + pieces[e].at;
+                for (index_t t = 0; t < pieces[e].n; t += S::L)
+                    S::store(d + t, S::span(0, pieces[e].n - t), S::loadu(src + t));
+            }
+            for (index_t t = cols; t < nr; t += S::L) S::store(panel + t, S::span(0, nr - t), S::zero());
+            if (++j == g.kw) {
+                j = 0;
+                if (++i == g.kh) i = 0, ++c;
+            }
+        }
+    }
+};
+#endif
+
+#if defined(__AVX512F__)
+constexpr bool own_gemm = true;  // gemm_nn never calls BLAS
+#else
+constexpr bool own_gemm = false;
+#endif
+
+// C (m x n, ldc) = A B (+ C if accumulate), all row-major: the one GEMM shape the kernels use.
+template <class T>
+void gemm_nn(index_t m, index_t n, index_t k, const T* a, index_t lda, const T* b, index_t ldb,
+             bool accumulate, T* c, index_t ldc) {
+#if defined(__AVX512F__)
+    gemm_packed<T>(m, n, k, a, lda, MatrixPanel<T>{b, ldb}, accumulate, c, ldc);
 #else
     gemm<T>(false, false, m, n, k, a, lda, b, ldb, accumulate ? T(1) : T(0), c, ldc);
 #endif
@@ -363,26 +459,40 @@ private:
 // its own threads): the fork/join and the BLAS thread switch cost more than they save.
 constexpr double parallel_macs = 1 << 20;
 
-// Calls f(chunk, n0, n1) over `chunks` contiguous ranges of the batch [0, N): the same ranges
+// The threads a batch loop may use: the arena's, capped by a global_control limit (which the
+// arena's own count does not reflect).
+int batch_threads() {
+    return static_cast<int>(std::min<std::size_t>(
+        static_cast<std::size_t>(tbb::this_task_arena::max_concurrency()),
+        tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism)));
+}
+
+// The batch chunks: a few per thread, so that a thread held up (another process on its core)
+// leaves its remaining chunks to the others instead of the whole loop waiting for it.
+index_t batch_chunks(index_t N, double macs_per_sample) {
+    const int threads = batch_threads();
+    if (N < 2 || threads < 2 || double(N) * macs_per_sample < parallel_macs) return 1;
+    return std::min<index_t>(N, 4 * index_t{threads});
+}
+
+// Calls f(chunk, n0, n1) over batch_chunks contiguous ranges of the batch [0, N): the same ranges
 // whatever the scheduling, so a reduction over chunks is deterministic for a given thread count.
+// `blas`: f calls BLAS, which is then held at one thread (NOTE [BLAS inside TBB]).
 template <class F>
-void over_batch(index_t N, double macs_per_sample, F&& f) {
-    const int threads = tbb::this_task_arena::max_concurrency();
-    if (N < 2 || threads < 2 || double(N) * macs_per_sample < parallel_macs) {
+void over_batch(index_t N, double macs_per_sample, bool blas, F&& f) {
+    const index_t chunks = batch_chunks(N, macs_per_sample);
+    if (chunks == 1) {
         if (N > 0) f(index_t{0}, index_t{0}, N);
         return;
     }
-    const index_t chunks = std::min<index_t>(N, threads);
-    SerialBlas serial;
-    tbb::parallel_for(tbb::blocked_range<index_t>(0, chunks, 1), [&](const tbb::blocked_range<index_t>& r) {
-        for (index_t c = r.begin(); c < r.end(); ++c) f(c, c * N / chunks, (c + 1) * N / chunks);
-    });
-}
-
-index_t batch_chunks(index_t N, double macs_per_sample) {
-    const int threads = tbb::this_task_arena::max_concurrency();
-    if (N < 2 || threads < 2 || double(N) * macs_per_sample < parallel_macs) return 1;
-    return std::min<index_t>(N, threads);
+    std::optional<SerialBlas> serial;
+    if (blas) serial.emplace();
+    tbb::parallel_for(
+        tbb::blocked_range<index_t>(0, chunks, 1),
+        [&](const tbb::blocked_range<index_t>& r) {
+            for (index_t c = r.begin(); c < r.end(); ++c) f(c, c * N / chunks, (c + 1) * N / chunks);
+        },
+        tbb::simple_partitioner());
 }
 
 // Per-chunk scratch from the tensor allocator's cache: no zero fill (every element used is written
@@ -429,7 +539,21 @@ Tensor<T> conv2d(const Tensor<T>& x_in, const Tensor<T>& w_in, const Conv2dParam
     const T* wp = w.data();
     T* yp = y.data();
     const bool direct = g.pointwise(p);
-    over_batch(g.N, double(g.O) * K * P, [&](index_t, index_t n0, index_t n1) {
+    over_batch(g.N, double(g.O) * K * P, !own_gemm, [&](index_t, index_t n0, index_t n1) {
+#if defined(__AVX512F__)
+        if (!direct && p.sw == 1) {
+            const index_t plane = (g.H + 2 * p.ph) * (g.W + 2 * p.pw);
+            Tensor<T> padded = scratch<T>(g.C * plane + Simd<T>::L, "conv2d");
+            for (index_t n = n0; n < n1; ++n) {
+                pad_planes(xp + n * g.C * g.H * g.W, g, p, padded.data());
+                for (index_t gr = 0; gr < p.groups; ++gr)
+                    gemm_packed<T>(g.Og, P, K, wp + gr * g.Og * K, K,
+                                   PaddedPanel<T>{padded.data() + gr * g.Cg * plane, g, p}, false,
+                                   yp + (n * g.O + gr * g.Og) * P, P);
+            }
+            return;
+        }
+#endif
         Tensor<T> buf = scratch<T>(direct ? 0 : K * p.groups * P, "conv2d");
         for (index_t n = n0; n < n1; ++n) {
             const T* xn = xp + n * g.C * g.H * g.W;
@@ -490,7 +614,7 @@ Tensor<T> conv_transpose2d(const Tensor<T>& g_in, const Tensor<T>& w_in, const C
     for (index_t gr = 0; gr < p.groups; ++gr)
         transpose(g.Og, K, wp + gr * g.Og * K, K, wt.data() + gr * K * g.Og, g.Og);
     const T* wtp = wt.data();
-    over_batch(g.N, double(g.O) * K * P, [&](index_t, index_t n0, index_t n1) {
+    over_batch(g.N, double(g.O) * K * P, !own_gemm, [&](index_t, index_t n0, index_t n1) {
         Tensor<T> buf = scratch<T>(direct ? 0 : K * p.groups * P, "conv_transpose2d");
         for (index_t n = n0; n < n1; ++n) {
             T* zn = zp + n * g.C * g.H * g.W;
@@ -544,7 +668,7 @@ Tensor<T> conv2d_weight(const Tensor<T>& x_in, const Tensor<T>& gy_in, const Con
     std::vector<T> partial(static_cast<std::size_t>((tr ? chunks : chunks - 1) * S));
     T* out = gw.data();
     const bool direct = g.pointwise(p);
-    over_batch(g.N, macs, [&](index_t c, index_t n0, index_t n1) {
+    over_batch(g.N, macs, !own_gemm || !tr, [&](index_t c, index_t n0, index_t n1) {
         T* acc = tr ? partial.data() + c * S : c == 0 ? out : partial.data() + (c - 1) * S;
         Tensor<T> buf = scratch<T>(direct ? 0 : K * p.groups * P, "conv2d_weight");
         Tensor<T> gyt = scratch<T>(tr ? g.O * P : 0, "conv2d_weight");
