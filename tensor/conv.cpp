@@ -351,6 +351,22 @@ void pad_planes(const T* x, const Geometry& g, const Conv2dParams& p, T* out) {
     std::fill_n(out, Simd<T>::L, T(0));
 }
 
+// im2col (stride 1 along the rows of the columns matrix) from the padded planes: every row
+// a plain vector copy (the padding is already in place).
+template <class T>
+void im2col_padded(const T* xpad, const Geometry& g, const Conv2dParams& p, T* cols) {
+    using S = Simd<T>;
+    const index_t Wp = g.W + 2 * p.pw, plane = (g.H + 2 * p.ph) * Wp;
+    for (index_t c = 0; c < g.C; ++c)
+        for (index_t i = 0; i < g.kh; ++i)
+            for (index_t j = 0; j < g.kw; ++j) {
+                const T* src = xpad + c * plane + i * p.dh * Wp + j * p.dw;
+                for (index_t oh = 0; oh < g.Ho; ++oh, cols += g.Wo, src += p.sh * Wp)
+                    for (index_t t = 0; t < g.Wo; t += S::L)
+                        S::store(cols + t, S::span(0, g.Wo - t), S::loadu(src + t));
+            }
+}
+
 // B = im2col(x) of one sample and group for stride 1, packed straight from the padded planes:
 // the columns matrix is never written out, and no row needs a mask or a bounds test (masked
 // loads that straddle cache lines were the slowest part of im2col here).
@@ -672,9 +688,21 @@ Tensor<T> conv2d_weight(const Tensor<T>& x_in, const Tensor<T>& gy_in, const Con
         T* acc = tr ? partial.data() + c * S : c == 0 ? out : partial.data() + (c - 1) * S;
         Tensor<T> buf = scratch<T>(direct ? 0 : K * p.groups * P, "conv2d_weight");
         Tensor<T> gyt = scratch<T>(tr ? g.O * P : 0, "conv2d_weight");
+#if defined(__AVX512F__)
+        const bool padded = !direct && p.sw == 1;
+        Tensor<T> xpad = scratch<T>(padded ? g.C * (g.H + 2 * p.ph) * (g.W + 2 * p.pw) + Simd<T>::L : 0,
+                                    "conv2d_weight");
+#endif
         for (index_t n = n0; n < n1; ++n) {
             const T* xn = xp + n * g.C * g.H * g.W;
-            if (!direct) im2col(xn, g, p, buf.data());
+#if defined(__AVX512F__)
+            if (padded) {
+                pad_planes(xn, g, p, xpad.data());
+                im2col_padded(xpad.data(), g, p, buf.data());
+            } else
+#endif
+                if (!direct)
+                im2col(xn, g, p, buf.data());
             const T* cols = direct ? xn : buf.data();
             const T* gn = gp + n * g.O * P;
             if (tr) {
