@@ -250,14 +250,14 @@ constexpr int kernel_mr = 8;  // C rows per tile: 8 x 2 accumulators, enough to 
 // C[MR x NV vectors] (+)= A[MR x k] B[k x NV vectors]; `last` masks the columns of the last vector.
 template <class T, int MR, int NV>
 void gemm_tile(index_t k, const T* a, index_t lda, const T* b, index_t ldb, T* c, index_t ldc,
-               bool accumulate, typename Simd<T>::M last) {
+               bool accumulate, const T* bias, typename Simd<T>::M last) {
     using S = Simd<T>;
     const auto mask = [&](int v) { return v == NV - 1 ? last : static_cast<typename S::M>(~0u); };
     typename S::R acc[MR][NV];
 #pragma GCC unroll 16
     for (int i = 0; i < MR; ++i)
 #pragma GCC unroll 2
-        for (int v = 0; v < NV; ++v) acc[i][v] = S::zero();
+        for (int v = 0; v < NV; ++v) acc[i][v] = bias ? S::bcast(bias + i) : S::zero();
     for (index_t p = 0; p < k; ++p, b += ldb) {
         typename S::R bv[NV];
 #pragma GCC unroll 2
@@ -280,30 +280,31 @@ void gemm_tile(index_t k, const T* a, index_t lda, const T* b, index_t ldb, T* c
 
 template <class T, int MR>
 void gemm_tile_nv(index_t k, const T* a, index_t lda, const T* b, index_t ldb, T* c, index_t ldc,
-                  bool accumulate, index_t cols) {
+                  bool accumulate, const T* bias, index_t cols) {
     using S = Simd<T>;
     const index_t rest = cols > S::L ? cols - S::L : cols;  // columns in the last vector, 1..L
     const auto last = static_cast<typename S::M>((std::uint64_t{1} << rest) - 1);
-    if (cols > S::L) gemm_tile<T, MR, 2>(k, a, lda, b, ldb, c, ldc, accumulate, last);
-    else gemm_tile<T, MR, 1>(k, a, lda, b, ldb, c, ldc, accumulate, last);
+    if (cols > S::L) gemm_tile<T, MR, 2>(k, a, lda, b, ldb, c, ldc, accumulate, bias, last);
+    else gemm_tile<T, MR, 1>(k, a, lda, b, ldb, c, ldc, accumulate, bias, last);
 }
 
 template <class T, int... MR>
 void gemm_rows(index_t mr, std::integer_sequence<int, MR...>, index_t k, const T* a, index_t lda, const T* b,
-               index_t ldb, T* c, index_t ldc, bool accumulate, index_t cols) {
-    ((mr == MR + 1 ? gemm_tile_nv<T, MR + 1>(k, a, lda, b, ldb, c, ldc, accumulate, cols) : void()), ...);
+               index_t ldb, T* c, index_t ldc, bool accumulate, const T* bias, index_t cols) {
+    ((mr == MR + 1 ? gemm_tile_nv<T, MR + 1>(k, a, lda, b, ldb, c, ldc, accumulate, bias, cols) : void()), ...);
 }
 #endif
 
 #if defined(__AVX512F__)
 constexpr index_t panel_rows = 256;  // depth block: a panel is 256 x 2 vectors = 32 KiB
 
-// C (m x n, ldc) = A B (+ C if accumulate) where pack(k0, kk, j0, cols, panel) writes rows
-// [k0, k0 + kk) and columns [j0, j0 + cols) of B into panel (row stride 2 vectors, columns past
-// `cols` zero). Every tile of C in a column strip then reads the same L1-resident panel.
+// C (m x n, ldc) = A B (+ C if accumulate, else + bias[i] on row i if bias is given) where
+// pack(k0, kk, j0, cols, panel) writes rows [k0, k0 + kk) and columns [j0, j0 + cols) of B into
+// panel (row stride 2 vectors, columns past `cols` zero). Every tile of C in a column strip then
+// reads the same L1-resident panel.
 template <class T, class Pack>
 void gemm_packed(index_t m, index_t n, index_t k, const T* a, index_t lda, const Pack& pack, bool accumulate,
-                 T* c, index_t ldc) {
+                 T* c, index_t ldc, const T* bias = nullptr) {
     constexpr index_t nr = 2 * Simd<T>::L;
     alignas(64) thread_local T panel[panel_rows * nr];
     const index_t blocks = (k + panel_rows - 1) / panel_rows, kc = blocks > 0 ? (k + blocks - 1) / blocks : 0;
@@ -314,8 +315,9 @@ void gemm_packed(index_t m, index_t n, index_t k, const T* a, index_t lda, const
             const index_t cols = std::min(nr, n - j0);
             pack(k0, kk, j0, cols, panel);
             for (index_t i0 = 0; i0 < m; i0 += kernel_mr)
-                gemm_rows<T>(std::min<index_t>(kernel_mr, m - i0), std::make_integer_sequence<int, kernel_mr>{},
-                             kk, a + i0 * lda + k0, lda, panel, nr, c + i0 * ldc + j0, ldc, acc, cols);
+                gemm_rows<T>(std::min<index_t>(kernel_mr, m - i0),
+                             std::make_integer_sequence<int, kernel_mr>{}, kk, a + i0 * lda + k0, lda, panel,
+                             nr, c + i0 * ldc + j0, ldc, acc, acc || !bias ? nullptr : bias + i0, cols);
         }
         if (k == 0) break;
     }
@@ -417,14 +419,17 @@ constexpr bool own_gemm = true;  // gemm_nn never calls BLAS
 constexpr bool own_gemm = false;
 #endif
 
-// C (m x n, ldc) = A B (+ C if accumulate), all row-major: the one GEMM shape the kernels use.
+// C (m x n, ldc) = A B (+ C if accumulate, else + bias[i] on row i if bias is given), all
+// row-major: the one GEMM shape the kernels use.
 template <class T>
 void gemm_nn(index_t m, index_t n, index_t k, const T* a, index_t lda, const T* b, index_t ldb,
-             bool accumulate, T* c, index_t ldc) {
+             bool accumulate, T* c, index_t ldc, const T* bias = nullptr) {
 #if defined(__AVX512F__)
-    gemm_packed<T>(m, n, k, a, lda, MatrixPanel<T>{b, ldb}, accumulate, c, ldc);
+    gemm_packed<T>(m, n, k, a, lda, MatrixPanel<T>{b, ldb}, accumulate, c, ldc, bias);
 #else
-    gemm<T>(false, false, m, n, k, a, lda, b, ldb, accumulate ? T(1) : T(0), c, ldc);
+    if (bias && !accumulate)
+        for (index_t i = 0; i < m; ++i) std::fill_n(c + i * ldc, n, bias[i]);
+    gemm<T>(false, false, m, n, k, a, lda, b, ldb, accumulate || bias ? T(1) : T(0), c, ldc);
 #endif
 }
 
@@ -537,19 +542,27 @@ index_t conv_out_size(index_t in, index_t kernel, index_t stride, index_t pad, i
     return (room - span) / stride + 1;
 }
 
+namespace {
+
+// conv2d, plus bias[o] on output channel o if bias is given (the GEMM tiles start from it).
 template <class T>
-Tensor<T> conv2d(const Tensor<T>& x_in, const Tensor<T>& w_in, const Conv2dParams& p) {
-    x_in.require_defined("conv2d");
-    w_in.require_defined("conv2d");
-    check_params("conv2d", p);
-    check_rank("conv2d", "input", x_in.shape(), "[N,C,H,W]");
-    check_rank("conv2d", "weight", w_in.shape(), "[O,C/groups,kh,kw]");
+Tensor<T> conv2d_impl(const char* op, const Tensor<T>& x_in, const Tensor<T>& w_in, const T* bias,
+                      const Conv2dParams& p) {
+    check_params(op, p);
+    check_rank(op, "input", x_in.shape(), "[N,C,H,W]");
+    check_rank(op, "weight", w_in.shape(), "[O,C/groups,kh,kw]");
     const Shape& ws = w_in.shape();
-    const Geometry g = geometry("conv2d", x_in.shape(), ws[0], ws[1], ws[2], ws[3], p, ws);
+    const Geometry g = geometry(op, x_in.shape(), ws[0], ws[1], ws[2], ws[3], p, ws);
     const Shape ys{g.N, g.O, g.Ho, g.Wo};
     const index_t K = g.K(), P = g.P();
-    if (ys.numel() == 0 || K == 0) return Tensor<T>(ys);
-    Tensor<T> y = Tensor<T>::empty(ys, "conv2d");  // every element is written by a GEMM
+    if (ys.numel() == 0) return Tensor<T>(ys);
+    if (K == 0) {  // no input channels: the bias alone
+        Tensor<T> y(ys);
+        if (bias)
+            for (index_t i = 0; i < g.N * g.O; ++i) std::fill_n(y.data() + i * g.P(), g.P(), bias[i % g.O]);
+        return y;
+    }
+    Tensor<T> y = Tensor<T>::empty(ys, op);  // every element is written by a GEMM
     const Tensor<T> x = x_in.contiguous(), w = w_in.contiguous();
     const T* xp = x.data();
     const T* wp = w.data();
@@ -559,28 +572,51 @@ Tensor<T> conv2d(const Tensor<T>& x_in, const Tensor<T>& w_in, const Conv2dParam
 #if defined(__AVX512F__)
         if (!direct && p.sw == 1) {
             const index_t plane = (g.H + 2 * p.ph) * (g.W + 2 * p.pw);
-            Tensor<T> padded = scratch<T>(g.C * plane + Simd<T>::L, "conv2d");
+            Tensor<T> padded = scratch<T>(g.C * plane + Simd<T>::L, op);
             for (index_t n = n0; n < n1; ++n) {
                 pad_planes(xp + n * g.C * g.H * g.W, g, p, padded.data());
                 for (index_t gr = 0; gr < p.groups; ++gr)
                     gemm_packed<T>(g.Og, P, K, wp + gr * g.Og * K, K,
                                    PaddedPanel<T>{padded.data() + gr * g.Cg * plane, g, p}, false,
-                                   yp + (n * g.O + gr * g.Og) * P, P);
+                                   yp + (n * g.O + gr * g.Og) * P, P, bias ? bias + gr * g.Og : nullptr);
             }
             return;
         }
 #endif
-        Tensor<T> buf = scratch<T>(direct ? 0 : K * p.groups * P, "conv2d");
+        Tensor<T> buf = scratch<T>(direct ? 0 : K * p.groups * P, op);
         for (index_t n = n0; n < n1; ++n) {
             const T* xn = xp + n * g.C * g.H * g.W;
             if (!direct) im2col(xn, g, p, buf.data());
             const T* cols = direct ? xn : buf.data();
             for (index_t gr = 0; gr < p.groups; ++gr)
                 gemm_nn<T>(g.Og, P, K, wp + gr * g.Og * K, K, cols + gr * K * P, P, false,
-                           yp + (n * g.O + gr * g.Og) * P, P);
+                           yp + (n * g.O + gr * g.Og) * P, P, bias ? bias + gr * g.Og : nullptr);
         }
     });
     return y;
+}
+
+}  // namespace
+
+template <class T>
+Tensor<T> conv2d(const Tensor<T>& x, const Tensor<T>& w, const Conv2dParams& p) {
+    x.require_defined("conv2d");
+    w.require_defined("conv2d");
+    return conv2d_impl<T>("conv2d", x, w, nullptr, p);
+}
+
+template <class T>
+Tensor<T> conv2d_bias(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>& b, const Conv2dParams& p) {
+    x.require_defined("conv2d_bias");
+    w.require_defined("conv2d_bias");
+    b.require_defined("conv2d_bias");
+    check_rank("conv2d_bias", "weight", w.shape(), "[O,C/groups,kh,kw]");
+    if (!(b.shape() == Shape{w.shape()[0]}))
+        throw ShapeError("conv2d_bias: bias must be [" + std::to_string(w.shape()[0]) +
+                         "] (one per output channel of the weight " + w.shape().str() + "), got " +
+                         b.shape().str());
+    const Tensor<T> bc = b.contiguous();
+    return conv2d_impl<T>("conv2d_bias", x, w, bc.data(), p);
 }
 
 template <class T>
@@ -731,6 +767,8 @@ Tensor<T> conv2d_weight(const Tensor<T>& x_in, const Tensor<T>& gy_in, const Con
 
 #define TG_INSTANTIATE(T)                                                                                 \
     template Tensor<T> conv2d<T>(const Tensor<T>&, const Tensor<T>&, const Conv2dParams&);                \
+    template Tensor<T> conv2d_bias<T>(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&,               \
+                                      const Conv2dParams&);                                               \
     template Tensor<T> conv_transpose2d<T>(const Tensor<T>&, const Tensor<T>&, const Conv2dParams&);      \
     template Tensor<T> conv2d_weight<T>(const Tensor<T>&, const Tensor<T>&, const Conv2dParams&, index_t, \
                                         index_t);
