@@ -58,6 +58,9 @@ const std::vector<Case> cases = {
     {{1, 8, 5, 6}, {9, 8, 3, 3}, {.padding = {1, 1}}},  // batch 1, one row left over in the tile
     // Few output channels (the weight gradient stays gw += gy cols^T), large enough to split.
     {{16, 8, 16, 16}, {6, 8, 3, 3}, {.padding = {1, 1}}},
+    // 32 output channels of 256 pixels: whole 16 x 16 blocks in the gy transpose, two row tiles
+    // of the GEMM per 16; batch 9 over uneven chunks.
+    {{9, 8, 16, 16}, {32, 8, 3, 3}, {.padding = {1, 1}}},
 };
 
 }  // namespace
@@ -110,6 +113,32 @@ TEST_CASE("conv2d gradients equal the adjoint sums - and conv_transpose2d is the
         const Var<double> z = tg::conv_transpose2d(Var<double>(g), Var<double>(w), Var<double>(), t);
         CHECK(z.shape() == c.x);
         CHECK(tg::allclose(z.value(), xv.grad(), 1e-12, 1e-12));
+    }
+}
+
+TEST_CASE("conv2d float gradients equal the double ones - GEMM tiles - transposes - chunk sums") {
+    for (std::size_t k = 0; k < cases.size(); ++k) {
+        const Case& c = cases[k];
+        INFO("case " << k);
+        const Tensor<double> x = rnd(c.x, 140 + k), w = rnd(c.w, 150 + k), b = rnd({c.w[0]}, 160 + k);
+        Var<double> xd(x, true), wd(w, true), bd(b, true);
+        Var<float> xf(x.to<float>(), true), wf(w.to<float>(), true), bf(b.to<float>(), true);
+        const Var<double> yd = tg::conv2d(xd, wd, bd, c.o);
+        const Tensor<double> g = rnd(yd.shape(), 170 + k);
+        yd.backward(g);
+        tg::conv2d(xf, wf, bf, c.o).backward(g.to<float>());
+        // Each gradient element sums up to a few thousand float products: within 1e-5 of the
+        // largest element (the bench holds tensorgrad and libtorch to 1e-4).
+        const auto near = [](const Tensor<float>& got, const Tensor<double>& want) {
+            const auto u = got.to<double>().to_vector(), v = want.to_vector();
+            double worst = 0, scale = 1;
+            for (std::size_t i = 0; i < v.size(); ++i)
+                worst = std::max(worst, std::abs(u[i] - v[i])), scale = std::max(scale, std::abs(v[i]));
+            return worst <= 1e-5 * scale;
+        };
+        CHECK(near(xf.grad(), xd.grad()));
+        CHECK(near(wf.grad(), wd.grad()));
+        CHECK(near(bf.grad(), bd.grad()));
     }
 }
 
