@@ -61,6 +61,10 @@ const std::vector<Case> cases = {
     // 32 output channels of 256 pixels: whole 16 x 16 blocks in the gy transpose, two row tiles
     // of the GEMM per 16; batch 9 over uneven chunks.
     {{9, 8, 16, 16}, {32, 8, 3, 3}, {.padding = {1, 1}}},
+    // Rows of 16 output pixels (whole vectors: the unmasked panel copies) with a row stride and
+    // with dilation.
+    {{2, 3, 9, 16}, {8, 3, 3, 3}, {.stride = {2, 1}, .padding = {1, 1}}},
+    {{2, 3, 7, 16}, {8, 3, 3, 3}, {.padding = {2, 2}, .dilation = {2, 2}}},
 };
 
 }  // namespace
