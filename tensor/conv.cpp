@@ -333,8 +333,16 @@ struct MatrixPanel {
     const T* b;
     index_t ldb;
     void operator()(index_t k0, index_t kk, index_t j0, index_t cols, T* panel) const {
-        constexpr index_t nr = 2 * Simd<T>::L;
-        for (index_t p = 0; p < kk; ++p) copy_row(panel + p * nr, b + (k0 + p) * ldb + j0, 0, cols, nr);
+        using S = Simd<T>;
+        constexpr index_t nr = 2 * S::L;
+        if (cols == nr)  // unmasked
+            for (index_t p = 0; p < kk; ++p) {
+                const T* src = b + (k0 + p) * ldb + j0;
+                S::storeu(panel + p * nr, S::loadu(src));
+                S::storeu(panel + p * nr + S::L, S::loadu(src + S::L));
+            }
+        else
+            for (index_t p = 0; p < kk; ++p) copy_row(panel + p * nr, b + (k0 + p) * ldb + j0, 0, cols, nr);
     }
 };
 
@@ -345,10 +353,17 @@ void pad_planes(const T* x, const Geometry& g, const Conv2dParams& p, T* out) {
     const index_t Wp = g.W + 2 * p.pw, top = p.ph * Wp;
     for (index_t c = 0; c < g.C; ++c, x += g.H * g.W) {
         out = std::fill_n(out, top, T(0));
-        for (index_t h = 0; h < g.H; ++h) {
-            out = std::fill_n(out, p.pw, T(0));
-            out = std::copy_n(x + h * g.W, g.W, out);
-            out = std::fill_n(out, p.pw, T(0));
+        // Plain vector copies of the row, a masked one only for its tail (a memmove per row cost
+        // more, and masked loads that straddle cache lines are slow here).
+        for (index_t h = 0; h < g.H; ++h, out += Wp) {
+            using S = Simd<T>;
+            const T* xr = x + h * g.W;
+            T* o = out + p.pw;
+            std::fill(out, o, T(0));
+            index_t t = 0;
+            for (; t + S::L <= g.W; t += S::L) S::storeu(o + t, S::loadu(xr + t));
+            if (t < g.W) S::store(o + t, S::span(0, g.W - t), S::load(xr + t, S::span(0, g.W - t)));
+            std::fill(o + g.W, out + Wp, T(0));
         }
         out = std::fill_n(out, top, T(0));
     }
@@ -369,6 +384,32 @@ void im2col_padded(const T* xpad, const Geometry& g, const Conv2dParams& p, T* c
                     for (index_t t = 0; t < g.Wo; t += S::L)
                         S::store(cols + t, S::span(0, g.Wo - t), S::loadu(src + t));
             }
+}
+
+// The transpose of im2col_padded: adds the columns into zero-initialised padded planes, then
+// copies their interior to x. Unmasked adds (but for a row's tail) replace col2im's masked ones.
+template <class T>
+void col2im_padded(const T* cols, const Geometry& g, const Conv2dParams& p, T* xpad, T* x) {
+    using S = Simd<T>;
+    const index_t Wp = g.W + 2 * p.pw, plane = (g.H + 2 * p.ph) * Wp;
+    std::fill_n(xpad, g.C * plane, T(0));
+    for (index_t c = 0; c < g.C; ++c)
+        for (index_t i = 0; i < g.kh; ++i)
+            for (index_t j = 0; j < g.kw; ++j) {
+                T* dst = xpad + c * plane + i * p.dh * Wp + j * p.dw;
+                for (index_t oh = 0; oh < g.Ho; ++oh, cols += g.Wo, dst += p.sh * Wp) {
+                    index_t t = 0;
+                    for (; t + S::L <= g.Wo; t += S::L)
+                        S::storeu(dst + t, S::add(S::loadu(dst + t), S::loadu(cols + t)));
+                    if (t < g.Wo) {
+                        const auto m = S::span(0, g.Wo - t);
+                        S::store(dst + t, m, S::add(S::load(dst + t, m), S::load(cols + t, m)));
+                    }
+                }
+            }
+    for (index_t c = 0; c < g.C; ++c)
+        for (index_t h = 0; h < g.H; ++h)
+            std::copy_n(xpad + c * plane + (h + p.ph) * Wp + p.pw, g.W, x + (c * g.H + h) * g.W);
 }
 
 // B = im2col(x) of one sample and group for stride 1, packed straight from the padded planes:
@@ -727,12 +768,22 @@ Tensor<T> conv_transpose2d(const Tensor<T>& g_in, const Tensor<T>& w_in, const C
     const T* wtp = wt.data();
     over_batch(g.N, double(g.O) * K * P, !own_gemm, [&](index_t, index_t n0, index_t n1) {
         Tensor<T> buf = scratch<T>(direct ? 0 : K * p.groups * P, "conv_transpose2d");
+#if defined(__AVX512F__)
+        const bool padded = !direct && p.sw == 1;
+        Tensor<T> zpad = scratch<T>(padded ? g.C * (g.H + 2 * p.ph) * (g.W + 2 * p.pw) : 0, "conv_transpose2d");
+#endif
         for (index_t n = n0; n < n1; ++n) {
             T* zn = zp + n * g.C * g.H * g.W;
             T* cols = direct ? zn : buf.data();
             for (index_t gr = 0; gr < p.groups; ++gr)
                 gemm_nn<T>(K, P, g.Og, wtp + gr * K * g.Og, g.Og, gp + (n * g.O + gr * g.Og) * P, P, false,
                            cols + gr * K * P, P);
+#if defined(__AVX512F__)
+            if (padded) {
+                col2im_padded(buf.data(), g, p, zpad.data(), zn);
+                continue;
+            }
+#endif
             if (!direct) {
                 std::fill(zn, zn + g.C * g.H * g.W, T(0));
                 col2im(buf.data(), g, p, zn);
