@@ -14,6 +14,7 @@
 
 #include <cstdlib>
 #include <memory>
+#include <string>
 
 #include "../tensorgrad.hpp"
 #include "bench_common.hpp"
@@ -25,7 +26,7 @@ namespace {
 struct Case {
     std::int64_t n, c, hw, o;
 };
-constexpr Case kCases[] = {{32, 3, 32, 32}, {64, 32, 16, 16}};
+constexpr Case kCases[] = {{32, 3, 32, 32}, {64, 32, 16, 64}};
 
 struct Data {
     std::vector<float> x, w, b, g;
@@ -165,7 +166,13 @@ int main(int argc, char** argv) {
     std::printf(
         "\n== bench_conv_torch summary: median wall ms, tensorgrad / libtorch (same run, same threads) ==\n");
     std::printf("load average: %s before, %s after\n", run->load_before.c_str(), tgbench::loadavg().c_str());
-    const char* names[] = {"[32,3,32,32] -> 32", "[64,32,16,16] -> 64"};
+    // The labels come from kCases itself, so they cannot drift from the sizes measured.
+    std::string names[2];
+    for (int k = 0; k < 2; ++k) {
+        const Case& c = kCases[k];
+        names[k] = "[" + std::to_string(c.n) + "," + std::to_string(c.c) + "," + std::to_string(c.hw) + "," +
+                   std::to_string(c.hw) + "] -> " + std::to_string(c.o);
+    }
     for (const char* what : {"fwd", "fwd_bwd"})
         for (int k = 0; k < 2; ++k)
             for (int t = 1; t <= 2; ++t) {
@@ -173,8 +180,8 @@ int main(int argc, char** argv) {
                 const auto a = rep.ns("BM_tg_conv_" + std::string(what) + args);
                 const auto b = rep.ns("BM_torch_conv_" + std::string(what) + args);
                 std::printf(
-                    "  %-8s %-20s %d thread%s  tg %8s ms  torch %8s ms  ratio %s\n", what, names[k], t,
-                    t > 1 ? "s" : " ",
+                    "  %-8s %-20s %d thread%s  tg %8s ms  torch %8s ms  ratio %s\n", what, names[k].c_str(),
+                    t, t > 1 ? "s" : " ",
                     tgbench::fmt(a ? std::optional<double>(*a / 1e6) : std::nullopt, "%.3f").c_str(),
                     tgbench::fmt(b ? std::optional<double>(*b / 1e6) : std::nullopt, "%.3f").c_str(),
                     tgbench::fmt(a && b ? std::optional<double>(*a / *b) : std::nullopt, "%.2fx").c_str());

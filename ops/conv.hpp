@@ -77,6 +77,32 @@ struct Conv2d {
     static Samples samples();
 };
 
+// y = conv2d(x, w) + b     (b [O] on each output channel, added by the GEMM itself: no second pass
+//                           over y, no broadcast add recorded)
+//   vjp: xbar, wbar as conv2d's; bbar = sum of ybar over the batch and the pixels
+//   jvp: dy = conv2d(dx, w) + conv2d(x, dw) + db on each output channel
+struct Conv2dBias {
+    static constexpr const char* name = "conv2d_bias";
+    static constexpr int arity = 3;
+    template <class T>
+    static Tensor<T> forward(const Attrs& a, const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>& b) {
+        return tg::conv2d_bias(x, w, b, conv_params(a));
+    }
+    template <class T>
+    static void vjp(const VjpArgs<T>& a, Cotangents<T>& c) {
+        Conv2d::vjp(a, c);
+        if (a.need(2)) c[2] = sum(a.gy, {0, 2, 3});
+    }
+    template <class T>
+    static Var<T> jvp(const JvpArgs<T>& a) {
+        const Var<T> d = Conv2d::jvp(a);
+        return tangent_add(d, tangent_map(a.dx[2], [&](const Var<T>& db) {
+                               return broadcast_to(reshape(db, {db.shape()[0], 1, 1}), a.y.shape());
+                           }));
+    }
+    static Samples samples();
+};
+
 // z = conv_transpose2d(g, w)   vjp: gbar = conv2d(zbar, w), wbar = conv2d_weight(zbar, g)
 //                              jvp: dz = conv_transpose2d(dg, w) + conv_transpose2d(g, dw)
 struct ConvTranspose2d {
@@ -149,6 +175,19 @@ inline Samples Conv2d::samples() {
             sample({{{1, 2, 4, 5}, Domain::any, true}, {{3, 2, 3, 3}, Domain::any, true}}, "transposed views",
                    conv_attrs(conv_p(1, 1, 1, 0))),
             sample({{{0, 2, 4, 4}}, {{3, 2, 3, 3}}}, "empty batch", conv_attrs(conv_p(1, 1, 0, 0)))};
+}
+
+inline Samples Conv2dBias::samples() {
+    return {sample({{{2, 3, 5, 5}}, {{4, 3, 3, 3}}, {{4}}}, "3x3, padding 1", conv_attrs(conv_p(1, 1, 1, 1))),
+            sample({{{1, 2, 6, 5}}, {{3, 2, 3, 2}}, {{3}}}, "stride 2x1, padding 1x0",
+                   conv_attrs(conv_p(2, 1, 1, 0))),
+            sample({{{2, 4, 4, 5}}, {{6, 2, 3, 3}}, {{6}}}, "groups 2, stride 1x2",
+                   conv_attrs(conv_p(1, 2, 1, 1, 1, 1, 2))),
+            sample({{{2, 3, 3, 4}}, {{5, 3, 1, 1}}, {{5}}}, "1x1 (GEMM on x itself)",
+                   conv_attrs(conv_p(1, 1, 0, 0))),
+            sample({{{1, 2, 4, 5}, Domain::any, true}, {{3, 2, 3, 3}}, {{3}}}, "transposed input view",
+                   conv_attrs(conv_p(1, 1, 1, 0))),
+            sample({{{0, 2, 4, 4}}, {{3, 2, 3, 3}}, {{3}}}, "empty batch", conv_attrs(conv_p(1, 1, 0, 0)))};
 }
 
 inline Samples ConvTranspose2d::samples() {

@@ -38,6 +38,10 @@ Pool2dParams pool_of(const Pool2dOptions& o) {
 template <class T>
 Var<T> conv2d(const Var<T>& x, const Var<T>& w, const Var<T>& bias, const Conv2dOptions& o) {
     // conv2d has no output_padding: the attrs do not carry it (o.output_padding is ignored).
+    // A bias of the right shape goes into the convolution's own pass; any other reaches add_bias,
+    // whose message names it.
+    if (bias.defined() && w.dim() == 4 && bias.shape() == Shape{w.shape()[0]})
+        return apply<ops::Conv2dBias, T>(ops::conv_attrs(params_of(o)), x, w, bias);
     return add_bias("conv2d", apply<ops::Conv2d, T>(ops::conv_attrs(params_of(o)), x, w), bias);
 }
 

@@ -23,9 +23,9 @@ struct LogSigmoid; struct Log1p; struct Expm1; struct Log2; struct Exp2; struct 
 struct Polygamma; struct Lgamma; struct Reciprocal; struct Rsqrt;
 struct Where; struct Maximum; struct Minimum; struct Prelu; struct Atan2; struct Hypot;
 // conv family: ops/conv.hpp, ops/pool.hpp
-struct Conv2d; struct ConvTranspose2d; struct Conv2dWeight; struct MaxPool2d; struct MaxPool2dGather;
-struct MaxPool2dScatter; struct AvgPool2d; struct AvgPool2dTranspose; struct AdaptiveAvgPool2d;
-struct AdaptiveAvgPool2dTranspose;
+struct Conv2d; struct Conv2dBias; struct ConvTranspose2d; struct Conv2dWeight; struct MaxPool2d;
+struct MaxPool2dGather; struct MaxPool2dScatter; struct AvgPool2d; struct AvgPool2dTranspose;
+struct AdaptiveAvgPool2d; struct AdaptiveAvgPool2dTranspose;
 // shape_index family: index_ops.hpp, reduce_more.hpp
 struct Concat; struct IndexSelect; struct IndexAdd; struct Gather; struct ScatterAdd;
 struct Variance; struct StdDev; struct Prod; struct Cumsum; struct Cumprod; struct Amax; struct Amin; struct Norm2;
@@ -41,8 +41,9 @@ using ElementwiseOps =
     std::tuple<LeakyRelu, Elu, Selu, Celu, Gelu, GeluTanh, Silu, Mish, Softplus, Softsign, Hardtanh, Clamp,
                Hardsigmoid, Hardswish, LogSigmoid, Log1p, Expm1, Log2, Exp2, Erf, Erfc, Polygamma, Lgamma,
                Reciprocal, Rsqrt, Where, Maximum, Minimum, Prelu, Atan2, Hypot>;
-using ConvOps = std::tuple<Conv2d, ConvTranspose2d, Conv2dWeight, MaxPool2d, MaxPool2dGather, MaxPool2dScatter,
-                           AvgPool2d, AvgPool2dTranspose, AdaptiveAvgPool2d, AdaptiveAvgPool2dTranspose>;
+using ConvOps = std::tuple<Conv2d, Conv2dBias, ConvTranspose2d, Conv2dWeight, MaxPool2d, MaxPool2dGather,
+                           MaxPool2dScatter, AvgPool2d, AvgPool2dTranspose, AdaptiveAvgPool2d,
+                           AdaptiveAvgPool2dTranspose>;
 using ShapeIndexOps = std::tuple<Concat, IndexSelect, IndexAdd, Gather, ScatterAdd, Variance, StdDev, Prod, Cumsum,
                                  Cumprod, Amax, Amin, Norm2>;
 using NnOps = std::tuple<Softmax, LogSoftmax, LogSumExp, CrossEntropyIndex, BinaryCrossEntropyWithLogits, Normalize,

@@ -2,6 +2,7 @@
 // Convolution kernels on NCHW tensors (no gradients): im2col + BLAS GEMM, parallel over the batch.
 //
 //   y = conv2d(x, w)             x [N,C,H,W], w [O,C/g,kh,kw] -> y [N,O,Ho,Wo]
+//   y = conv2d_bias(x, w, b)     the same plus b [O] on each output channel
 //       Ho = (H + 2 ph - dh (kh - 1) - 1) / sh + 1 (floor), Wo likewise
 //   z = conv_transpose2d(g, w)   g [N,O,Hi,Wi], w [O,C/g,kh,kw] -> z [N,C,H,W] with
 //       H = (Hi - 1) sh - 2 ph + dh (kh - 1) + oph + 1: the adjoint of conv2d in x
@@ -36,6 +37,10 @@ index_t conv_out_size(index_t in, index_t kernel, index_t stride, index_t pad, i
 /// padded input, non-positive stride / dilation / groups, negative padding).
 template <class T>
 Tensor<T> conv2d(const Tensor<T>& x, const Tensor<T>& w, const Conv2dParams& p);
+/// conv2d(x, w, p) + b[o] on every pixel of output channel o, in the same pass.
+/// @throws ShapeError (as conv2d, and if b is not [O]).
+template <class T>
+Tensor<T> conv2d_bias(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>& b, const Conv2dParams& p);
 /// @throws ShapeError (as conv2d, and output_padding outside [0, stride)).
 template <class T>
 Tensor<T> conv_transpose2d(const Tensor<T>& g, const Tensor<T>& w, const Conv2dParams& p);

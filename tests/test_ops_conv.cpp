@@ -30,6 +30,12 @@ void check_close(const std::vector<double>& got, const std::vector<double>& want
     }
 }
 
+Tensor<double> abs_of(const Tensor<double>& t) {
+    std::vector<double> v = t.contiguous().to_vector();
+    for (double& e : v) e = std::abs(e);
+    return Tensor<double>::from_vector(v, t.shape());
+}
+
 double dot(const Tensor<double>& a, const Tensor<double>& b) { return tg::sum_all(tg::mul(a, b)); }
 
 struct Case {
@@ -44,6 +50,21 @@ const std::vector<Case> cases = {
     {{3, 5, 4, 4}, {2, 5, 1, 1}, {}},                                // 1x1: the GEMM reads x itself
     // Batch 16, large enough for the TBB batch split (and one-thread BLAS inside it).
     {{16, 4, 16, 16}, {8, 4, 3, 3}, {.stride = {1, 1}, .padding = {1, 1}}},
+    // The register-tiled GEMM's edges: 20 output channels (tiles of 8, 8, 4), 143 pixels (vectors
+    // of 32, then a masked 15), depth 396 (two blocks); the batch of 5 splits 2 + 3 over two chunks.
+    {{5, 44, 11, 13}, {20, 44, 3, 3}, {.padding = {1, 1}}},
+    // Groups with 8 channels each (the transposed weight-gradient sum), strided and dilated.
+    {{3, 4, 8, 9}, {16, 2, 3, 3}, {.stride = {2, 1}, .padding = {1, 0}, .dilation = {1, 2}, .groups = 2}},
+    {{1, 8, 5, 6}, {9, 8, 3, 3}, {.padding = {1, 1}}},  // batch 1, one row left over in the tile
+    // Few output channels (the weight gradient stays gw += gy cols^T), large enough to split.
+    {{16, 8, 16, 16}, {6, 8, 3, 3}, {.padding = {1, 1}}},
+    // 32 output channels of 256 pixels: whole 16 x 16 blocks in the gy transpose, two row tiles
+    // of the GEMM per 16; batch 9 over uneven chunks.
+    {{9, 8, 16, 16}, {32, 8, 3, 3}, {.padding = {1, 1}}},
+    // Rows of 16 output pixels (whole vectors: the unmasked panel copies) with a row stride and
+    // with dilation.
+    {{2, 3, 9, 16}, {8, 3, 3, 3}, {.stride = {2, 1}, .padding = {1, 1}}},
+    {{2, 3, 7, 16}, {8, 3, 3, 3}, {.padding = {2, 2}, .dilation = {2, 2}}},
 };
 
 }  // namespace
@@ -59,11 +80,13 @@ TEST_CASE("conv2d equals the direct sum - with stride - padding - dilation - gro
         const Var<double> y = tg::conv2d(Var<double>(x), Var<double>(w), Var<double>(b), c.o);
         CHECK(y.shape() == ys);
         check_close(y.value().to_vector(), want, 1e-12);
-        // float32 against the same double reference
+        // float32 against the same double reference, within 16 roundings of the sum of |terms|
+        // (the deep cases add hundreds of products in float)
+        const auto mag = direct_conv(abs_of(x), abs_of(w), c.o, ys);
         const Var<float> yf = tg::conv2d(Var<float>(x.to<float>()), Var<float>(w.to<float>()),
                                          Var<float>(b.to<float>()), c.o);
         const auto vf = yf.value().to_vector();
-        for (std::size_t i = 0; i < want.size(); ++i) CHECK(std::abs(vf[i] - want[i]) < 1e-5);
+        for (std::size_t i = 0; i < want.size(); ++i) CHECK(std::abs(vf[i] - want[i]) < 1e-6 * (1 + mag[i]));
     }
 }
 
@@ -94,6 +117,32 @@ TEST_CASE("conv2d gradients equal the adjoint sums - and conv_transpose2d is the
         const Var<double> z = tg::conv_transpose2d(Var<double>(g), Var<double>(w), Var<double>(), t);
         CHECK(z.shape() == c.x);
         CHECK(tg::allclose(z.value(), xv.grad(), 1e-12, 1e-12));
+    }
+}
+
+TEST_CASE("conv2d float gradients equal the double ones - GEMM tiles - transposes - chunk sums") {
+    for (std::size_t k = 0; k < cases.size(); ++k) {
+        const Case& c = cases[k];
+        INFO("case " << k);
+        const Tensor<double> x = rnd(c.x, 140 + k), w = rnd(c.w, 150 + k), b = rnd({c.w[0]}, 160 + k);
+        Var<double> xd(x, true), wd(w, true), bd(b, true);
+        Var<float> xf(x.to<float>(), true), wf(w.to<float>(), true), bf(b.to<float>(), true);
+        const Var<double> yd = tg::conv2d(xd, wd, bd, c.o);
+        const Tensor<double> g = rnd(yd.shape(), 170 + k);
+        yd.backward(g);
+        tg::conv2d(xf, wf, bf, c.o).backward(g.to<float>());
+        // Each gradient element sums up to a few thousand float products: within 1e-5 of the
+        // largest element (the bench holds tensorgrad and libtorch to 1e-4).
+        const auto near = [](const Tensor<float>& got, const Tensor<double>& want) {
+            const auto u = got.to<double>().to_vector(), v = want.to_vector();
+            double worst = 0, scale = 1;
+            for (std::size_t i = 0; i < v.size(); ++i)
+                worst = std::max(worst, std::abs(u[i] - v[i])), scale = std::max(scale, std::abs(v[i]));
+            return worst <= 1e-5 * scale;
+        };
+        CHECK(near(xf.grad(), xd.grad()));
+        CHECK(near(wf.grad(), wd.grad()));
+        CHECK(near(bf.grad(), bd.grad()));
     }
 }
 
