@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "conv.hpp"  // only the conv family: all_ops.hpp would add every op header to parse
+#include "conv.hpp"  // only the conv family (ops/op_list.hpp, OpFamilies)
 #include "pool.hpp"
 
 namespace tg {

@@ -4,7 +4,8 @@
 #include <cmath>
 #include <sstream>
 
-#include "all_ops.hpp"
+#include "elementwise_select.hpp"
+#include "elementwise_special.hpp"
 #include "functions.hpp"
 
 namespace tg {

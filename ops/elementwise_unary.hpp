@@ -4,7 +4,7 @@
 //                               jvp: dy = dfdx * dx   and   vjp: xbar = dfdx * ybar   from it, so
 //                               double backward and forward-over-reverse work;
 //   f(attrs, x) or fx<T>(x, a)  its forward value: a Tensor function, or an xtensor expression
-//                               that ops/fused_kernels.cpp runs as one xsimd pass;
+//                               that its family's fused-kernel TUs run as one xsimd pass;
 //   kernel<T>(g, x|y, a)        optionally, the same VJP as one fused xsimd pass, for plain sweeps
 //                               (nothing recorded, no tangent travelling); `kernel_reads` says
 //                               which saved tensors it reads. The registry checks both paths:
@@ -45,13 +45,13 @@ struct Unary {
     template <class T>
     static Tensor<T> forward(const Attrs& a, const Tensor<T>& x) {
         if constexpr (requires { D::f(a, x); }) return D::f(a, x);
-        else return unary_forward<T>(op_index<D>, x, a);
+        else return fused_forward<D, T>(x, a);
     }
     template <class T>
     static void vjp(const VjpArgs<T>& a, Cotangents<T>& c) {
         if constexpr (requires { D::kernel_reads; }) {
-            if (plain_mode()) {  // the same formula in one pass (D::kernel, ops/fused_kernels.cpp)
-                c[0] = Var<T>(unary_fused_vjp<T>(op_index<D>, a.gy.value(), a.x[0].value(), a.y.value(), a.attrs));
+            if (plain_mode()) {  // the same formula in one pass (D::kernel, ops/fused_kernels.hpp)
+                c[0] = Var<T>(fused_vjp<D, T>(a.gy.value(), a.x[0].value(), a.y.value(), a.attrs));
                 return;
             }
         }

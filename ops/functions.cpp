@@ -3,7 +3,13 @@
 #include "functions.hpp"
 
 #include "../autodiff/engine_ops.hpp"
-#include "all_ops.hpp"
+#include "elementwise_binary.hpp"
+#include "elementwise_select.hpp"  // the unary functions of ops/functions.hpp span two families
+#include "elementwise_special.hpp"
+#include "elementwise_unary.hpp"
+#include "matmul.hpp"
+#include "reduce.hpp"
+#include "shape_ops.hpp"
 
 namespace tg {
 

@@ -1,10 +1,12 @@
 #pragma once
 // The bridge between an elementwise op's declaration and its xsimd kernels. An op may write its
 // forward value (`fx`) and its fused plain-sweep VJP (`kernel`) as xtensor expressions in its own
-// struct; ops/fused_kernels.cpp is the only TU that instantiates them (through detail::map), so
-// the TUs that include the op headers never parse xtensor. The Unary base calls the two functions
-// below with the op's position in ops::OpList, and the .cpp finds the op's kernel in a table built
-// from that list: adding an op adds no line here or there.
+// struct; the fused-kernel TUs are the only ones that instantiate them, so the TUs that include the
+// op headers never parse xtensor. The Unary base calls the two functions below with the op's family
+// list (ops/op_list.hpp) and its position there; each family has its own kernel TUs, one per element
+// type (ops/fused_kernels_<family>_<type>.cpp), which include that family's op headers alone and
+// build the family's table: adding an op adds no line here or there, and editing one family's op
+// header recompiles that family's kernels, not every family's.
 #include <cstddef>
 #include <tuple>
 #include <type_traits>
@@ -25,17 +27,40 @@ constexpr std::size_t index_of(std::tuple<Ops...>*) {
     (void)((std::is_same_v<Op, Ops> ? true : (++i, false)) || ...);
     return i;
 }
-/// The op's position in ops::OpList (its key in the kernel tables).
-template <class Op>
-inline constexpr std::size_t op_index = index_of<Op>(static_cast<OpList*>(nullptr));
 
-/// y = Op::fx(x) for the op at `op` in OpList (one xsimd pass).
-template <class T>
+template <class Op, class... Lists>
+struct find_family {
+    static_assert(sizeof...(Lists) > 0, "an op with a fused kernel must be in a family list");
+};
+template <class Op, class List, class... Rest>
+struct find_family<Op, List, Rest...> {
+    using type = typename std::conditional_t<tg::is_registered<Op, List>::value, std::type_identity<List>,
+                                             find_family<Op, Rest...>>::type;
+};
+/// The family list (ops/op_list.hpp) an op belongs to: its fused kernels live in that family's TUs.
+template <class Op>
+using family_of = typename find_family<Op, CoreOps, ElementwiseOps, ConvOps, ShapeIndexOps, NnOps>::type;
+/// The op's position in its family list (its key in that family's kernel tables).
+template <class Op>
+inline constexpr std::size_t op_index = ops::index_of<Op>(static_cast<family_of<Op>*>(nullptr));
+
+/// y = Op::fx(x) for the op at `op` in the family list `List` (one xsimd pass).
+template <class T, class List>
 Tensor<T> unary_forward(std::size_t op, const Tensor<T>& x, const Attrs& a);
 /// g * f'(x) by the op's fused kernel; where the op is `singular` (an infinite derivative at the
 /// edge of its domain), an exact zero g gives 0 (NOTE [zero cotangents] in elementwise_unary.hpp).
-template <class T>
+template <class T, class List>
 Tensor<T> unary_fused_vjp(std::size_t op, const Tensor<T>& g, const Tensor<T>& x, const Tensor<T>& y,
                           const Attrs& a);
+
+/// The two entry points for one op (what the Unary base and the kernel tests call).
+template <class Op, class T>
+Tensor<T> fused_forward(const Tensor<T>& x, const Attrs& a) {
+    return unary_forward<T, family_of<Op>>(op_index<Op>, x, a);
+}
+template <class Op, class T>
+Tensor<T> fused_vjp(const Tensor<T>& g, const Tensor<T>& x, const Tensor<T>& y, const Attrs& a) {
+    return unary_fused_vjp<T, family_of<Op>>(op_index<Op>, g, x, y, a);
+}
 
 }  // namespace tg::ops

@@ -1,6 +1,8 @@
 #pragma once
-// The definitions behind ops/fused_kernels.hpp, included only by fused_kernels_float.cpp and
-// fused_kernels_double.cpp (one element type each, so the two compile in parallel).
+// The definitions behind ops/fused_kernels.hpp, included only by the fused-kernel TUs
+// (fused_kernels_<family>_<type>.cpp: one family and one element type each, so they compile in
+// parallel and an edit to one family's op header recompiles only that family's two). A TU includes
+// its family's op headers before this one and instantiates TG_FUSED_KERNELS(type, family list).
 //
 // Compile time: unlike detail::map, which instantiates every combination of contiguous, single-
 // value and row-broadcast inputs (2^K + 2 assignments per formula), a unary op's inputs all have
@@ -11,7 +13,6 @@
 #include <utility>
 
 #include "../tensor/detail/elementwise.hpp"
-#include "all_ops.hpp"
 #include "fused_kernels.hpp"
 
 namespace tg::ops::detail_fused {
@@ -133,17 +134,25 @@ constexpr std::array<VjpFn<T>, sizeof...(Ops)> vjp_table(std::tuple<Ops...>*) {
 
 namespace tg::ops {
 
-template <class T>
+template <class T, class List>
 Tensor<T> unary_forward(std::size_t op, const Tensor<T>& x, const Attrs& a) {
-    static constexpr auto table = detail_fused::forward_table<T>(static_cast<OpList*>(nullptr));
+    static constexpr auto table = detail_fused::forward_table<T>(static_cast<List*>(nullptr));
     return table.at(op)(x, a);
 }
 
-template <class T>
+template <class T, class List>
 Tensor<T> unary_fused_vjp(std::size_t op, const Tensor<T>& g, const Tensor<T>& x, const Tensor<T>& y,
                           const Attrs& a) {
-    static constexpr auto table = detail_fused::vjp_table<T>(static_cast<OpList*>(nullptr));
+    static constexpr auto table = detail_fused::vjp_table<T>(static_cast<List*>(nullptr));
     return table.at(op)(g, x, y, a);
 }
 
 }  // namespace tg::ops
+
+// The explicit instantiations of one kernel TU.
+#define TG_FUSED_KERNELS(T, List)                                                                \
+    namespace tg::ops {                                                                          \
+    template Tensor<T> unary_forward<T, List>(std::size_t, const Tensor<T>&, const Attrs&);      \
+    template Tensor<T> unary_fused_vjp<T, List>(std::size_t, const Tensor<T>&, const Tensor<T>&, \
+                                                const Tensor<T>&, const Attrs&);                 \
+    }

@@ -8,7 +8,7 @@
 #include <sstream>
 #include <string>
 
-#include "all_ops.hpp"
+#include "nn_ops.hpp"
 
 namespace tg {
 

@@ -1,5 +1,5 @@
 #pragma once
-// The nn family's op definitions (internal, like all_ops.hpp).
+// The nn family's op definitions (internal: included by the TUs that instantiate them).
 #include "dropout.hpp"
 #include "loss.hpp"
 #include "norm.hpp"

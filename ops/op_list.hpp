@@ -58,7 +58,14 @@ struct join_lists<L> {
 template <class... A, class... B, class... Rest>
 struct join_lists<std::tuple<A...>, std::tuple<B...>, Rest...> : join_lists<std::tuple<A..., B...>, Rest...> {};
 
-using OpList = join_lists<CoreOps, ElementwiseOps, ConvOps, ShapeIndexOps, NnOps>::type;
+/// The families, in registry order: each has its own registry and fused-kernel TUs, which include
+/// only that family's op headers (ops/registry_<family>.cpp, ops/fused_kernels_<family>_<type>.cpp).
+using OpFamilies = std::tuple<CoreOps, ElementwiseOps, ConvOps, ShapeIndexOps, NnOps>;
+template <class Families>
+struct join_families;
+template <class... Lists>
+struct join_families<std::tuple<Lists...>> : join_lists<Lists...> {};
+using OpList = join_families<OpFamilies>::type;
 }  // namespace tg::ops
 
 namespace tg {

@@ -6,8 +6,6 @@
 
 #include "../tensor/math.hpp"
 #include "../tensor/random.hpp"
-#include "all_ops.hpp"
-#include "registry_impl.hpp"
 
 namespace tg {
 
@@ -64,10 +62,20 @@ void make_matrices(Domain d, const Shape& shape, double* p) {
     }
 }
 
+template <class... Families>
+std::vector<OpInfo> join_families(std::tuple<Families...>*) {
+    std::vector<OpInfo> all;
+    for (const auto& family : {detail_registry::family_entries<Families>()...})
+        all.insert(all.end(), family.begin(), family.end());
+    return all;
+}
+
 }  // namespace
 
+// OpList is the families joined in this order, so the registry is in OpList order.
 const std::vector<OpInfo>& op_registry() {
-    static const std::vector<OpInfo> r = detail_registry::make_registry(static_cast<ops::OpList*>(nullptr));
+    // qualified: argument-dependent lookup would instantiate the tuples of incomplete op types
+    static const std::vector<OpInfo> r = tg::join_families(static_cast<ops::OpFamilies*>(nullptr));
     return r;
 }
 

@@ -29,4 +29,12 @@ const std::vector<OpInfo>& op_registry();
 /// Deterministic inputs for a sample, drawn from each input's domain.
 std::vector<Tensor<double>> sample_inputs(const Sample& s, std::uint64_t seed);
 
+namespace detail_registry {
+/// One family's entries (a family list of ops/op_list.hpp), in list order. Defined in
+/// ops/registry_impl.hpp and instantiated by the family's own registry TU
+/// (ops/registry_<family>.cpp), so each family's op headers compile apart from the others'.
+template <class List>
+std::vector<OpInfo> family_entries();
+}  // namespace detail_registry
+
 }  // namespace tg

@@ -1,7 +1,8 @@
 #pragma once
 // The parts of a registry entry made from an op type: its type-erased call (with the deliberate
-// VJP mutants) and the OpInfo list of a tuple of ops. Shared by the op registry (ops/registry.cpp)
-// and the solver registry (solvers/solver_registry.cpp), which instantiate it for their lists.
+// VJP mutants) and the OpInfo list of a tuple of ops. Shared by the op registry's family TUs
+// (ops/registry_<family>.cpp) and the solver registry (solvers/solver_registry.cpp), which
+// instantiate it for their lists.
 #include <string>
 #include <tuple>
 #include <utility>
@@ -61,6 +62,11 @@ Var<float> call_f32(const Attrs& a, const std::vector<Var<float>>& x) {
 template <class... Ops>
 std::vector<OpInfo> make_registry(std::tuple<Ops...>*) {
     return {OpInfo{Ops::name, Ops::arity, &Ops::samples, &call<Ops>, &call_f32<Ops>}...};
+}
+
+template <class List>
+std::vector<OpInfo> family_entries() {
+    return make_registry(static_cast<List*>(nullptr));
 }
 
 }  // namespace tg::detail_registry

@@ -11,6 +11,7 @@
 #include "../autodiff/tape.hpp"
 #include "../ops/jvp_util.hpp"
 #include "../ops/samples.hpp"
+#include "solver_list.hpp"
 
 namespace tg {
 namespace solvers::detail {

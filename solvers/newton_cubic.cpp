@@ -5,7 +5,6 @@
 #include <cmath>
 #include <limits>
 
-#include "all_solvers.hpp"
 #include "implicit_root.hpp"
 #include "newton.hpp"
 

@@ -14,6 +14,7 @@
 #include "../ops/shape_index_functions.hpp"
 #include "dense_functions.hpp"
 #include "newton.hpp"
+#include "solver_list.hpp"
 
 namespace tg {
 namespace solvers::detail {

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <string>
 
-#include "all_solvers.hpp"
+#include "kepler.hpp"
 #include "roots.hpp"
 
 namespace tg::solvers {

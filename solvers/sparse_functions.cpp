@@ -8,7 +8,9 @@
 #include "../ops/custom_function.hpp"
 #include "../ops/shape_index_functions.hpp"
 #include "../transforms/functional.hpp"
-#include "all_solvers.hpp"
+#include "krylov_ops.hpp"
+#include "sparse_direct_ops.hpp"
+#include "sparse_ops.hpp"
 
 namespace tg::solvers {
 

@@ -12,7 +12,6 @@
 
 #include <tensorgrad/tensorgrad.hpp>
 
-#include "../ops/all_ops.hpp"  // op_index needs the op types complete
 #include "../ops/fused_kernels.hpp"
 
 namespace {
@@ -311,7 +310,7 @@ template <class Op, class T>
 tg::Tensor<T> fused(const tg::Tensor<T>& g, const tg::Tensor<T>& x, const tg::Tensor<T>& y, double p = 0) {
     tg::Attrs a;
     a.scalar = p;
-    return tg::ops::unary_fused_vjp<T>(tg::ops::op_index<Op>, g, x, y, a);
+    return tg::ops::fused_vjp<Op, T>(g, x, y, a);
 }
 
 TEST_CASE_TEMPLATE("fused derivative kernels equal the op formulas", T, float, double) {

@@ -1,73 +1,20 @@
-// Registry-wide checks: one test per registered op (a template over ops::OpList), so a new op
-// needs no new test code. Mutation tests prove each check can fail for every op.
+// Registry checks that are not one per op: the kink convention, matmul's square samples, the
+// registries' sizes, the sample domains and the composites. The per-op checks (a new op needs no
+// new test code) are in tests/test_registry_<family>.cpp.
 #include <doctest/doctest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <string>
 
-#include "../ops/all_ops.hpp"
-#include "../solvers/all_solvers.hpp"
+#include "../ops/op_list.hpp"
+#include "../solvers/solver_list.hpp"
 #include "../solvers/solver_registry.hpp"
 #include "../transforms/composites.hpp"
 #include "../transforms/opcheck.hpp"
+#include "registry_checks.hpp"
 
-namespace {
-
-const tg::OpInfo& info(const char* name) {
-    for (const auto& op : tg::op_registry())
-        if (std::string(op.name) == name) return op;
-    for (const auto& op : tg::solver_registry())
-        if (std::string(op.name) == name) return op;
-    FAIL("op not in the runtime registry: " << name);
-    throw;
-}
-
-}  // namespace
-
-TEST_CASE_TEMPLATE_DEFINE("registered op passes reverse - forward - consistency and f32 checks", Op, op_checks) {
-    const tg::OpCheck r = tg::check_op(info(Op::name));
-    INFO("op " << std::string(Op::name));
-    CHECK(r.samples.size() >= 2);
-    for (const auto& s : r.samples) {
-        INFO("sample " << s.label << ": " << s.problem);
-        CHECK(s.ok);
-    }
-}
-TEST_CASE_TEMPLATE_APPLY(op_checks, tg::ops::OpList);
-TEST_CASE_TEMPLATE_APPLY(op_checks, tg::solvers::SolverOps);
-
-TEST_CASE_TEMPLATE_DEFINE("gradcheck catches a mutated VJP of every op", Op, op_mutations) {
-    const tg::OpInfo& op = info(Op::name);
-    auto caught = [&](tg::Mutation m, int drop) {
-        tg::OpCheckOptions o;
-        o.mutation = m;
-        o.drop_input = drop;
-        return !tg::check_op(op, o).ok;
-    };
-    INFO("op " << std::string(Op::name));
-    CHECK_MESSAGE(caught(tg::Mutation::scale, 0), "a rule scaled by 1 + 1e-4 passed");
-    CHECK_MESSAGE(caught(tg::Mutation::flip, 0), "a sign-flipped rule passed");
-    for (int i = 0; i < Op::arity; ++i) CHECK_MESSAGE(caught(tg::Mutation::drop, i), "dropping input " << i << " passed");
-}
-TEST_CASE_TEMPLATE_APPLY(op_mutations, tg::ops::OpList);
-TEST_CASE_TEMPLATE_APPLY(op_mutations, tg::solvers::SolverOps);
-
-TEST_CASE_TEMPLATE_DEFINE("second-order check catches a VJP that is right only to first order", Op, op_second) {
-    // The second-order column differentiates <u, grad <v, sin(op(x))>>: the cotangent reaching the
-    // op, v cos(op(x)), depends on x, so even a linear op's rule must carry it differentiably.
-    const tg::OpInfo& op = info(Op::name);
-    auto caught = [&](tg::Mutation m) {
-        tg::OpCheckOptions o;
-        o.mutation = m;
-        return !tg::check_op(op, o).ok;
-    };
-    INFO("op " << std::string(Op::name));
-    CHECK_MESSAGE(caught(tg::Mutation::detach), "a VJP detached from x passed");
-    CHECK_MESSAGE(caught(tg::Mutation::detach_cotangent), "a VJP treating its cotangent as a constant passed");
-}
-TEST_CASE_TEMPLATE_APPLY(op_second, tg::ops::OpList);
-TEST_CASE_TEMPLATE_APPLY(op_second, tg::solvers::SolverOps);
+using tg_registry_checks::info;
 
 TEST_CASE("relu and abs pin their derivative 0 at the kink in every mode") {
     for (const char* name : {"relu", "abs"}) {

@@ -1,0 +1,6 @@
+// The registry entries of the elementwise family (ops/registry.hpp): its op headers alone.
+#include "elementwise_select.hpp"
+#include "elementwise_special.hpp"
+#include "registry_impl.hpp"
+
+template std::vector<tg::OpInfo> tg::detail_registry::family_entries<tg::ops::ElementwiseOps>();

@@ -1,0 +1,5 @@
+// The registry entries of the nn family (ops/registry.hpp): its op headers alone.
+#include "nn_ops.hpp"
+#include "registry_impl.hpp"
+
+template std::vector<tg::OpInfo> tg::detail_registry::family_entries<tg::ops::NnOps>();

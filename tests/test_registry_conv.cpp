@@ -1,0 +1,6 @@
+// Registry-wide checks (tests/registry_checks.hpp) for the conv ops: one test per op.
+#include "../ops/conv.hpp"
+#include "../ops/pool.hpp"
+#include "registry_checks.hpp"
+
+TG_REGISTRY_CHECKS(tg::ops::ConvOps);
