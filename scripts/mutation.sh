@@ -16,9 +16,11 @@
 # the copy is synced from the tracked files of the working tree at the start of each run.
 # With ccache installed, the copy builds through it (cache in $TG_MUTATION_DIR/ccache): the
 # rebuild that follows each restore, which recompiles unmutated text, is then a cache hit.
-# A mutant with judges (mutants/apply.py) is first judged by those test files alone, each built
-# as its own small executable (tests/CMakeLists.txt, TG_TEST_PER_FILE): a failure there is a
-# catch at the cost of a few TUs; if none fails, the whole suite and opcheck judge it as usual.
+# A mutant with judges (mutants/apply.py) is first judged by those test files alone, in order,
+# each built as its own small executable (tests/CMakeLists.txt, TG_TEST_PER_FILE): the first
+# failure is a catch at the cost of a few TUs; if none fails, the whole suite and opcheck judge it
+# as usual. Each family's registry test (tests/test_registry_<family>.cpp) is its mutants' first
+# judge: it runs the opcheck columns for that family's ops and recompiles with that family alone.
 # See docs/testing.md for what it judges and how long it takes.
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -86,6 +88,7 @@ judge_quick() {  # id judges...
             n=$(grep -c '^TEST CASE:' "$logs/$id.quick-$stem.log")
             if ((n == 0)); then failed+=("$stem: exit status non-zero, no failed case named (a crash?)")
             else failed+=("$stem[$n]: $(grep -m1 '^TEST CASE:' "$logs/$id.quick-$stem.log" | sed 's/^TEST CASE: *//')"); fi
+            break  # one failing judge is a catch: the later ones would only cost their build
         fi
     done
     ((${#failed[@]} > 0)) || return 1
