@@ -5,8 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "conv.hpp"  // only the conv family (ops/op_list.hpp, OpFamilies)
-#include "pool.hpp"
+#include "conv_ops.hpp"  // only the conv family (ops/op_list.hpp, OpFamilies)
 
 namespace tg {
 

@@ -4,8 +4,7 @@
 #include <cmath>
 #include <sstream>
 
-#include "elementwise_select.hpp"
-#include "elementwise_special.hpp"
+#include "elementwise_ops.hpp"
 #include "functions.hpp"
 
 namespace tg {

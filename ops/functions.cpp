@@ -3,13 +3,8 @@
 #include "functions.hpp"
 
 #include "../autodiff/engine_ops.hpp"
-#include "elementwise_binary.hpp"
-#include "elementwise_select.hpp"  // the unary functions of ops/functions.hpp span two families
-#include "elementwise_special.hpp"
-#include "elementwise_unary.hpp"
-#include "matmul.hpp"
-#include "reduce.hpp"
-#include "shape_ops.hpp"
+#include "core_ops.hpp"
+#include "elementwise_ops.hpp"  // the unary functions of ops/functions.hpp span two families
 
 namespace tg {
 

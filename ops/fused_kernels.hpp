@@ -30,19 +30,32 @@ constexpr std::size_t index_of(std::tuple<Ops...>*) {
 
 template <class Op, class... Lists>
 struct find_family {
-    static_assert(sizeof...(Lists) > 0, "an op with a fused kernel must be in a family list");
+    static_assert(sizeof...(Lists) > 0, "an op with a fused kernel must be in a family list of OpFamilies");
 };
 template <class Op, class List, class... Rest>
 struct find_family<Op, List, Rest...> {
     using type = typename std::conditional_t<tg::is_registered<Op, List>::value, std::type_identity<List>,
                                              find_family<Op, Rest...>>::type;
 };
-/// The family list (ops/op_list.hpp) an op belongs to: its fused kernels live in that family's TUs.
+template <class Op, class Families>
+struct family_in;
+template <class Op, class... Lists>
+struct family_in<Op, std::tuple<Lists...>> : find_family<Op, Lists...> {};
+/// The family list (ops/op_list.hpp, OpFamilies) an op belongs to.
 template <class Op>
-using family_of = typename find_family<Op, CoreOps, ElementwiseOps, ConvOps, ShapeIndexOps, NnOps>::type;
+using family_of = typename family_in<Op, OpFamilies>::type;
 /// The op's position in its family list (its key in that family's kernel tables).
 template <class Op>
 inline constexpr std::size_t op_index = ops::index_of<Op>(static_cast<family_of<Op>*>(nullptr));
+
+/// The families that have fused-kernel TUs (ops/fused_kernels_<family>_<type>.cpp). A family
+/// whose ops start declaring `fx` or `kernel` adds its two TUs and its line here.
+template <class List>
+inline constexpr bool has_fused_kernels = false;
+template <>
+inline constexpr bool has_fused_kernels<CoreOps> = true;
+template <>
+inline constexpr bool has_fused_kernels<ElementwiseOps> = true;
 
 /// y = Op::fx(x) for the op at `op` in the family list `List` (one xsimd pass).
 template <class T, class List>
@@ -56,10 +69,14 @@ Tensor<T> unary_fused_vjp(std::size_t op, const Tensor<T>& g, const Tensor<T>& x
 /// The two entry points for one op (what the Unary base and the kernel tests call).
 template <class Op, class T>
 Tensor<T> fused_forward(const Tensor<T>& x, const Attrs& a) {
+    static_assert(has_fused_kernels<family_of<Op>>,
+                  "this op's family has no fused-kernel TUs (has_fused_kernels)");
     return unary_forward<T, family_of<Op>>(op_index<Op>, x, a);
 }
 template <class Op, class T>
 Tensor<T> fused_vjp(const Tensor<T>& g, const Tensor<T>& x, const Tensor<T>& y, const Attrs& a) {
+    static_assert(has_fused_kernels<family_of<Op>>,
+                  "this op's family has no fused-kernel TUs (has_fused_kernels)");
     return unary_fused_vjp<T, family_of<Op>>(op_index<Op>, g, x, y, a);
 }
 

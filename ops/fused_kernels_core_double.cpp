@@ -1,9 +1,5 @@
 // The core family's fused kernels (xtensor expressions) for double: ops/fused_kernels_impl.hpp.
-#include "elementwise_binary.hpp"
-#include "elementwise_unary.hpp"
-#include "matmul.hpp"
-#include "reduce.hpp"
-#include "shape_ops.hpp"
+#include "core_ops.hpp"
 // (the family's op headers first: the kernel tables need every op of the list complete)
 #include "fused_kernels_impl.hpp"
 

@@ -10,6 +10,7 @@
 // cotangent g may be a single value broadcast (what a sum's VJP hands on). So each formula is
 // instantiated three times: g contiguous, g single, and the tiny path (one element at a time).
 #include <array>
+#include <string>
 #include <utility>
 
 #include "../tensor/detail/elementwise.hpp"
@@ -121,13 +122,29 @@ constexpr VjpFn<T> vjp_entry() {
     else return nullptr;
 }
 
+// The entries ask `requires` questions of each op, which an incomplete type answers "no" without
+// an error: a kernel TU missing one of its family's headers would build a table with null entries.
+template <class Op>
+concept complete_op = requires {
+    sizeof(Op);
+};
+
 template <class T, class... Ops>
 constexpr std::array<ForwardFn<T>, sizeof...(Ops)> forward_table(std::tuple<Ops...>*) {
+    static_assert((complete_op<Ops> && ...), "a fused-kernel TU must include its family's op header first");
     return {forward_entry<Ops, T>()...};
 }
 template <class T, class... Ops>
 constexpr std::array<VjpFn<T>, sizeof...(Ops)> vjp_table(std::tuple<Ops...>*) {
+    static_assert((complete_op<Ops> && ...), "a fused-kernel TU must include its family's op header first");
     return {vjp_entry<Ops, T>()...};
+}
+
+template <class Fn>
+Fn entry(Fn fn, const char* what, std::size_t op) {
+    if (!fn)  // only an op listed in the wrong family, or a forward asked of an op without `fx`
+        throw Error(std::string(what) + ": no fused kernel at index " + std::to_string(op) + " of its family");
+    return fn;
 }
 
 }  // namespace tg::ops::detail_fused
@@ -137,14 +154,14 @@ namespace tg::ops {
 template <class T, class List>
 Tensor<T> unary_forward(std::size_t op, const Tensor<T>& x, const Attrs& a) {
     static constexpr auto table = detail_fused::forward_table<T>(static_cast<List*>(nullptr));
-    return table.at(op)(x, a);
+    return detail_fused::entry(table.at(op), "unary_forward", op)(x, a);
 }
 
 template <class T, class List>
 Tensor<T> unary_fused_vjp(std::size_t op, const Tensor<T>& g, const Tensor<T>& x, const Tensor<T>& y,
                           const Attrs& a) {
     static constexpr auto table = detail_fused::vjp_table<T>(static_cast<List*>(nullptr));
-    return table.at(op)(g, x, y, a);
+    return detail_fused::entry(table.at(op), "unary_fused_vjp", op)(g, x, y, a);
 }
 
 }  // namespace tg::ops

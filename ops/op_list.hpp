@@ -1,6 +1,7 @@
 #pragma once
-// The registry: every differentiable op, listed once. apply<Op> refuses an op missing here, and
-// the registry-wide tests and `opcheck` iterate this list, so a listed op is checked automatically.
+// The registry: every differentiable op, listed once, in its family's list. apply<Op> refuses an
+// op missing here, and the registry-wide tests (one file per family) and `opcheck` iterate these
+// lists, so a listed op is checked automatically.
 #include <tuple>
 #include <type_traits>
 

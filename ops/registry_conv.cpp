@@ -1,6 +1,5 @@
 // The registry entries of the conv family (ops/registry.hpp): its op headers alone.
-#include "conv.hpp"
-#include "pool.hpp"
+#include "conv_ops.hpp"
 #include "registry_impl.hpp"
 
 template std::vector<tg::OpInfo> tg::detail_registry::family_entries<tg::ops::ConvOps>();

@@ -1,6 +1,5 @@
 // The registry entries of the elementwise family (ops/registry.hpp): its op headers alone.
-#include "elementwise_select.hpp"
-#include "elementwise_special.hpp"
+#include "elementwise_ops.hpp"
 #include "registry_impl.hpp"
 
 template std::vector<tg::OpInfo> tg::detail_registry::family_entries<tg::ops::ElementwiseOps>();

@@ -9,8 +9,7 @@
 #include <memory>
 
 #include "functions.hpp"
-#include "index_ops.hpp"
-#include "reduce_more.hpp"
+#include "shape_index_ops.hpp"
 
 namespace tg {
 

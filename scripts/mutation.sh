@@ -102,7 +102,16 @@ if ! nice -n "$niceness" "$tests" --no-colors > "$logs/baseline-tests.log" 2>&1 
     echo "mutation: the unmutated copy fails its own checks ($logs/baseline-*.log); fix that first"
     exit 2
 fi
-echo "mutation: baseline clean ($(($(date +%s) - t_start)) s); copy in $src"
+# The judges too: a judge that fails unmutated would record every mutant it judges as caught.
+mapfile -t all_judges < <(apply list "${catalogue[@]}" | while IFS=$'\t' read -r id file judges equiv; do
+    selected "$id" && [[ "$judges" != "-" ]] && tr ' ' '\n' <<< "$judges"
+done | sort -u)
+for stem in "${all_judges[@]}"; do
+    nice -n "$niceness" cmake --build "$build" -j "$jobs" --target "unit_$stem" > "$logs/baseline-$stem.log" 2>&1 &&
+        timeout 600 nice -n "$niceness" "$build/tests/unit_$stem" --no-colors >> "$logs/baseline-$stem.log" 2>&1 ||
+        { echo "mutation: the judge $stem fails on the unmutated copy ($logs/baseline-$stem.log); fix that first"; exit 2; }
+done
+echo "mutation: baseline clean, ${#all_judges[@]} judges included ($(($(date +%s) - t_start)) s); copy in $src"
 
 caught=0 survived=0 stale=0 equivalent=0 nobuild=0 unexpected=0
 printf '%-40s %-8s %5s  %s\n' "mutant" "result" "secs" "detail"

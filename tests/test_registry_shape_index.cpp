@@ -1,6 +1,5 @@
 // Registry-wide checks (tests/registry_checks.hpp) for the shape index ops: one test per op.
-#include "../ops/index_ops.hpp"
-#include "../ops/reduce_more.hpp"
+#include "../ops/shape_index_ops.hpp"
 #include "registry_checks.hpp"
 
 TG_REGISTRY_CHECKS(tg::ops::ShapeIndexOps);
