@@ -24,6 +24,7 @@ the mutant STALE: its target text changed, so it tests nothing until it is updat
     apply.py apply ROOT ID FILES...   mutate ROOT/file in place (exit 3 and a reason if stale)
     apply.py sync SRC DST             copy SRC's tracked files into DST where their content differs
                                       (fresh mtime: a file left mutated by an interrupted run is rebuilt)
+                                      and delete the files of DST that SRC does not track
 """
 import os
 import shutil
@@ -111,7 +112,17 @@ def sync(src, dst):
             fb.write(data)
         shutil.copymode(a, b)
         changed += 1
-    print(f"{changed} files updated in {dst}")
+    # Files the tree no longer tracks go too: the build globs sources, so a deleted .cpp left in
+    # the copy would still be compiled (and a renamed one compiled twice).
+    tracked = {os.path.normpath(rel) for rel in files.decode().split("\0") if rel}
+    removed = 0
+    for root, _dirs, names in os.walk(dst):
+        for name in names:
+            b = os.path.join(root, name)
+            if os.path.relpath(b, dst) not in tracked:
+                os.remove(b)
+                removed += 1
+    print(f"{changed} files updated, {removed} removed in {dst}")
 
 
 def main():
