@@ -225,6 +225,30 @@ TEST_CASE("max_pool2d - values - padding as -inf - ties to the first element - N
     CHECK(yn[1] == 7);
 }
 
+TEST_CASE("max_pool2d - ties go to the first element on the general path too - padding and dilation") {
+    // Padding 1 on a 2x2 plane of ones, kernel 2, stride 1: nine windows, each with 1, 2 or 4 input
+    // taps, all equal. Window (i, j)'s first tap in row-major order is (max(i-1, 0), max(j-1, 0)),
+    // so the cotangents 1..9 add up to {1+2+4+5, 3+6, 7+8, 9}; ties to the last tap would give
+    // {1, 5, 11, 28}. (The fast paths without padding have their own tests, test_pool_fast.cpp.)
+    for (const bool record : {false, true}) {
+        Var<double> x(tg::full<double>({1, 1, 2, 2}, 1.0), true);
+        const auto g = Tensor<double>::from_vector({1, 2, 3, 4, 5, 6, 7, 8, 9}, {1, 1, 3, 3});
+        const Var<double> y = tg::max_pool2d(x, {.kernel = {2, 2}, .stride = {1, 1}, .padding = {1, 1}});
+        if (record) {  // the recorded rule (create_graph), not the plain sweep
+            const auto gx = tg::gradients(y, {x}, g, {.create_graph = true});
+            CHECK(gx[0].value().to_vector() == std::vector<double>{12, 9, 15, 9});
+        } else {
+            y.backward(g);
+            CHECK(x.grad().to_vector() == std::vector<double>{12, 9, 15, 9});
+        }
+    }
+    // Dilation 2 along the width, no padding: the single window {(0,0), (0,2), (1,0), (1,2)}.
+    Var<double> x(tg::full<double>({1, 1, 2, 3}, 2.0), true);
+    tg::max_pool2d(x, {.kernel = {2, 2}, .stride = {1, 1}, .dilation = {1, 2}})
+        .backward(Tensor<double>::from_vector({5}, {1, 1, 1, 1}));
+    CHECK(x.grad().to_vector() == std::vector<double>{5, 0, 0, 0, 0, 0});
+}
+
 TEST_CASE("max_pool2d - overlapping windows sharing a maximum add their cotangents there") {
     Var<double> x(Tensor<double>::from_vector({0, 1, 0, 0, 9, 0, 0, 0, 0}, {1, 1, 3, 3}), true);
     const Var<double> y = tg::max_pool2d(x, {.kernel = {2, 2}, .stride = {1, 1}});
