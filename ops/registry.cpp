@@ -63,7 +63,7 @@ void make_matrices(Domain d, const Shape& shape, double* p) {
 }
 
 template <class... Families>
-std::vector<OpInfo> join_families(std::tuple<Families...>*) {
+std::vector<OpInfo> concat_family_entries(std::tuple<Families...>*) {
     std::vector<OpInfo> all;
     for (const auto& family : {detail_registry::family_entries<Families>()...})
         all.insert(all.end(), family.begin(), family.end());
@@ -75,7 +75,7 @@ std::vector<OpInfo> join_families(std::tuple<Families...>*) {
 // OpList is the families joined in this order, so the registry is in OpList order.
 const std::vector<OpInfo>& op_registry() {
     // qualified: argument-dependent lookup would instantiate the tuples of incomplete op types
-    static const std::vector<OpInfo> r = tg::join_families(static_cast<ops::OpFamilies*>(nullptr));
+    static const std::vector<OpInfo> r = tg::concat_family_entries(static_cast<ops::OpFamilies*>(nullptr));
     return r;
 }
 
